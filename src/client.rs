@@ -1,0 +1,1 @@
+//! The async client (placeholder until it lands).

@@ -1,0 +1,11 @@
+//! Requests, the canonical generation, states and validation. Pure: no I/O, no clock.
+
+mod generation;
+mod request;
+mod state;
+mod validate;
+
+pub use generation::Generation;
+pub use request::{AspectRatio, Direction, ExtendRequest, GenerateRequest, Keyframe, Keyframes};
+pub use state::State;
+pub use validate::{is_uuid, validate_extend, validate_generate, Issue};

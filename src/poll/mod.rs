@@ -1,0 +1,1 @@
+//! The polling schedule (placeholder until the schedule lands).

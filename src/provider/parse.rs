@@ -1,0 +1,66 @@
+//! Tolerant readers shared by the protocol modules: every field may be missing, null or of an
+//! unexpected type, and none of that may panic.
+
+use serde_json::Value;
+
+use super::{code_for_status, HttpResponse, ProviderKind};
+use crate::error::{Error, ErrorCode};
+
+pub fn json_body(kind: ProviderKind, resp: &HttpResponse) -> Result<Value, Error> {
+    serde_json::from_slice(&resp.body)
+        .map_err(|e| bad_response(kind, resp, format!("the body is not JSON: {e}")))
+}
+
+pub fn bad_response(kind: ProviderKind, resp: &HttpResponse, message: String) -> Error {
+    Error::new(ErrorCode::BadResponse, kind, message).with_status(resp.status)
+}
+
+pub fn status_error(kind: ProviderKind, resp: &HttpResponse, message: Option<String>) -> Error {
+    let code = code_for_status(resp.status);
+    let text = message
+        .filter(|m| !m.trim().is_empty())
+        .unwrap_or_else(|| format!("HTTP {}", resp.status));
+    let mut e = Error::new(code, kind, text).with_status(resp.status);
+    e.retryable = matches!(resp.status, 408 | 409 | 429 | 500..=599);
+    e
+}
+
+/// A string field; numbers are accepted as their text since some providers send either.
+pub fn text(v: &Value, key: &str) -> Option<String> {
+    match v.get(key)? {
+        Value::String(s) => Some(s.clone()),
+        Value::Number(n) => Some(n.to_string()),
+        _ => None,
+    }
+}
+
+/// A number field; numeric strings are accepted (APIFRAME's percentage is a string).
+pub fn number(v: &Value, key: &str) -> Option<f64> {
+    let n = match v.get(key)? {
+        Value::Number(n) => n.as_f64(),
+        Value::String(s) => s.trim().trim_end_matches('%').parse::<f64>().ok(),
+        _ => None,
+    }?;
+    n.is_finite().then_some(n)
+}
+
+/// Any JSON value as message text: strings as they are, anything else as compact JSON.
+pub fn as_text(v: &Value) -> Option<String> {
+    match v {
+        Value::Null => None,
+        Value::String(s) => Some(s.clone()),
+        other => Some(other.to_string()),
+    }
+}
+
+pub fn object(value: &Value) -> Result<&serde_json::Map<String, Value>, String> {
+    value
+        .as_object()
+        .ok_or_else(|| "expected a JSON object".to_string())
+}
+
+pub fn required_id(v: &Value, key: &str) -> Result<String, String> {
+    text(v, key)
+        .filter(|s| !s.is_empty())
+        .ok_or_else(|| format!("missing `{key}`"))
+}
