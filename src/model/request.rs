@@ -95,6 +95,9 @@ pub struct GenerateRequest {
     pub duration: Option<String>,
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub callback_url: Option<String>,
+    /// APIFRAME only: echoed back in the `x-webhook-secret` header of its callbacks.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub callback_secret: Option<String>,
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub expand_prompt: Option<bool>,
     #[serde(default, skip_serializing_if = "Option::is_none")]
@@ -122,6 +125,9 @@ pub struct ExtendRequest {
     /// End frame for a forward extension, start frame for a backward one.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub image: Option<String>,
+    /// APIFRAME and gptge only: a reference image for the new segment (their `image_url`).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub reference_image: Option<String>,
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub aspect_ratio: Option<AspectRatio>,
     #[serde(default, rename = "loop", skip_serializing_if = "Option::is_none")]
@@ -130,6 +136,9 @@ pub struct ExtendRequest {
     pub model: Option<String>,
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub callback_url: Option<String>,
+    /// APIFRAME only: echoed back in the `x-webhook-secret` header of its callbacks.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub callback_secret: Option<String>,
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub expand_prompt: Option<bool>,
 }

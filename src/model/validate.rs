@@ -67,9 +67,12 @@ pub fn validate_generate(req: &GenerateRequest, kind: ProviderKind) -> Vec<Issue
         Some(&DURATIONS),
     );
     check_expand(&mut out, kind, req.expand_prompt);
-    if let Some(url) = &req.callback_url {
-        out.extend(check_url("callbackUrl", url, false));
-    }
+    check_callback(
+        &mut out,
+        kind,
+        req.callback_url.as_deref(),
+        req.callback_secret.as_deref(),
+    );
     out
 }
 
@@ -124,11 +127,53 @@ pub fn validate_extend(req: &ExtendRequest, kind: ProviderKind) -> Vec<Issue> {
         check_aspect(&mut out, req.aspect_ratio.as_ref());
     }
     check_luma_only(&mut out, kind, "model", req.model.as_deref(), None);
+    if let Some(url) = &req.reference_image {
+        if kind.capabilities().generation_keyframes {
+            out.push(unsupported(
+                kind,
+                "referenceImage",
+                "a reference image; use image for the end or start frame",
+            ));
+        } else {
+            out.extend(check_url(
+                "referenceImage",
+                url,
+                kind.capabilities().data_urls,
+            ));
+        }
+    }
     check_expand(&mut out, kind, req.expand_prompt);
-    if let Some(url) = &req.callback_url {
+    check_callback(
+        &mut out,
+        kind,
+        req.callback_url.as_deref(),
+        req.callback_secret.as_deref(),
+    );
+    out
+}
+
+fn check_callback(
+    out: &mut Vec<Issue>,
+    kind: ProviderKind,
+    url: Option<&str>,
+    secret: Option<&str>,
+) {
+    if let Some(url) = url {
         out.extend(check_url("callbackUrl", url, false));
     }
-    out
+    if secret.is_some() && kind != ProviderKind::Apiframe {
+        out.push(unsupported(
+            kind,
+            "callbackSecret",
+            "a callback secret header; put a secret in callbackUrl instead",
+        ));
+    } else if secret.is_some() && url.is_none() {
+        out.push(issue(
+            "callbackSecret",
+            "required",
+            "callbackSecret needs a callbackUrl",
+        ));
+    }
 }
 
 fn check_prompt(out: &mut Vec<Issue>, prompt: Option<&str>, required: bool, caps: Capabilities) {

@@ -53,6 +53,7 @@ pub fn create(base: &str, key: &str, req: &GenerateRequest) -> HttpRequest {
     );
     insert_opt(&mut b, "loop", req.loop_video);
     insert_opt(&mut b, "webhook_url", req.callback_url.as_deref());
+    insert_opt(&mut b, "webhook_secret", req.callback_secret.as_deref());
     post(base, key, "/luma-imagine", Value::Object(b))
 }
 
@@ -61,6 +62,7 @@ pub fn extend(base: &str, key: &str, req: &ExtendRequest) -> HttpRequest {
     let mut b = Map::new();
     b.insert("parent_task_id".into(), json!(req.generation_id));
     b.insert("prompt".into(), json!(req.prompt));
+    insert_opt(&mut b, "image_url", req.reference_image.as_deref());
     insert_opt(&mut b, "end_image_url", req.image.as_deref());
     insert_opt(&mut b, "enhance_prompt", req.expand_prompt);
     insert_opt(
@@ -69,6 +71,7 @@ pub fn extend(base: &str, key: &str, req: &ExtendRequest) -> HttpRequest {
         req.aspect_ratio.as_ref().map(|a| a.as_str()),
     );
     insert_opt(&mut b, "webhook_url", req.callback_url.as_deref());
+    insert_opt(&mut b, "webhook_secret", req.callback_secret.as_deref());
     post(base, key, "/luma-extend", Value::Object(b))
 }
 

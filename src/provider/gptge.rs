@@ -63,6 +63,7 @@ pub fn extend(base: &str, key: &str, req: &ExtendRequest) -> HttpRequest {
     let mut b = Map::new();
     b.insert("user_prompt".into(), json!(req.prompt));
     insert_opt(&mut b, "expand_prompt", req.expand_prompt);
+    insert_opt(&mut b, "image_url", req.reference_image.as_deref());
     insert_opt(&mut b, "image_end_url", req.image.as_deref());
     insert_opt(&mut b, "notify_hook", req.callback_url.as_deref());
     let url = format!(
