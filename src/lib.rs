@@ -17,6 +17,8 @@ pub mod model;
 pub mod poll;
 pub mod provider;
 pub mod webhook;
+#[cfg(target_arch = "wasm32")]
+mod wasm;
 
 pub use error::{Error, ErrorCode};
 pub use model::{
