@@ -1,19 +1,36 @@
-# Every target works on a fresh machine: it installs what it needs itself.
+# Every target works on a fresh machine: it installs what it needs itself (scripts/install-tools.sh).
 SHELL := /bin/bash
 export CARGO_TERM_COLOR := never
 # Bounded fuzzing: how many random inputs each property test feeds the parsers.
 export PROPTEST_CASES ?= 2000
+WASM := target/wasm32-unknown-unknown/release/luma_extend.wasm
 
-.PHONY: test lint test-native bench-poll
+.PHONY: test lint test-native test-types test-wasm pkg tools bench-poll
 
-## Run every test: lints, the pure core, the emulator.
-test: lint test-native
+## Run every test.
+test: lint test-native test-types
+
+tools:
+	scripts/install-tools.sh
 
 lint:
 	cargo clippy --workspace --all-targets -- -D warnings
 
+## The pure core and the emulator, natively.
 test-native:
 	cargo test --workspace
+
+## The TypeScript types: strict usage compiles, deliberate misuse does not.
+test-types:
+	scripts/install-tools.sh npm
+	node tests/types/check.mjs
+
+## The npm package in pkg/: wasm-bindgen (the pinned CLI) and wasm-opt from npm's binaryen.
+pkg:
+	scripts/install-tools.sh wasm npm
+	cargo build --lib --release --target wasm32-unknown-unknown
+	wasm-bindgen --target web --out-dir pkg/dist --out-name luma_extend $(WASM)
+	node_modules/.bin/wasm-opt -Oz pkg/dist/luma_extend_bg.wasm -o pkg/dist/luma_extend_bg.wasm
 
 ## Polling schedule in virtual time over 10,000 simulated jobs.
 bench-poll:

@@ -1,0 +1,33 @@
+#!/usr/bin/env bash
+# Installs what the build and the tests need on a fresh machine; quick when all is present.
+# Usage: scripts/install-tools.sh [wasm] [browser] [npm]   (no argument: everything)
+set -euo pipefail
+cd "$(dirname "$0")/.."
+ARGS="$*"
+want() { [ -z "$ARGS" ] || [[ " $ARGS " == *" $1 "* ]]; }
+
+if want wasm; then
+  rustup target list --installed | grep -qx wasm32-unknown-unknown || rustup target add wasm32-unknown-unknown
+  # The CLI must be exactly the version the crate pins.
+  version=$(grep -E '^wasm-bindgen = "=' Cargo.toml | sed -E 's/.*"=([^"]+)".*/\1/')
+  if [ "$(wasm-bindgen --version 2>/dev/null | awk '{print $2}')" != "$version" ]; then
+    cargo install wasm-bindgen-cli --version "$version"
+  fi
+fi
+
+if want browser; then
+  if ! command -v chromium >/dev/null || ! command -v chromedriver >/dev/null; then
+    sudo_cmd=""; [ "$(id -u)" -eq 0 ] || sudo_cmd="sudo"
+    $sudo_cmd apt-get update -qq
+    DEBIAN_FRONTEND=noninteractive $sudo_cmd apt-get install -y -qq chromium chromium-driver >/dev/null
+  fi
+fi
+
+if want npm; then
+  # npm ci is slow even when nothing changed: skip it while the lockfile is unchanged.
+  stamp=node_modules/.lock-stamp
+  if [ ! -f "$stamp" ] || ! cmp -s package-lock.json "$stamp"; then
+    npm ci --no-audit --no-fund
+    cp package-lock.json "$stamp"
+  fi
+fi
