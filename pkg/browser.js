@@ -1,7 +1,8 @@
 // Browsers and bundlers: fetch the wasm next to this file, once, before anything is used.
-import init, { LumaClient, lumaErrorClass } from "./dist/luma_extend.js";
+import * as glue from "./dist/luma_extend.js";
+import { setup } from "./setup.js";
 
-await init({ module_or_path: new URL("./dist/luma_extend_bg.wasm", import.meta.url) });
+await glue.default({ module_or_path: new URL("./dist/luma_extend_bg.wasm", import.meta.url) });
 
-export const LumaError = lumaErrorClass();
-export { LumaClient };
+export const LumaError = setup(glue);
+export const { LumaClient, verifyWebhook } = glue;

@@ -107,6 +107,18 @@ export declare class LumaError extends Error {
   readonly generation?: Generation;
 }
 
+/**
+ * Verifies a Standard Webhooks delivery (webhook-id, webhook-timestamp, webhook-signature; a
+ * `whsec_` secret; ±5 minutes) and returns the parsed JSON body. Throws a LumaError with code
+ * "unauthorized" when the signature, the timestamp or the headers are wrong.
+ */
+export declare function verifyWebhook(
+  secret: string,
+  body: string,
+  headers: Headers | Record<string, string>,
+  nowSeconds?: number,
+): unknown;
+
 export declare class LumaClient {
   constructor(options: ClientOptions);
   generate(request: GenerateRequest): Promise<Generation>;

@@ -1,8 +1,9 @@
 // Node: read the wasm from disk synchronously at import.
 import { readFileSync } from "node:fs";
-import { initSync, LumaClient, lumaErrorClass } from "./dist/luma_extend.js";
+import * as glue from "./dist/luma_extend.js";
+import { setup } from "./setup.js";
 
-initSync({ module: readFileSync(new URL("./dist/luma_extend_bg.wasm", import.meta.url)) });
+glue.initSync({ module: readFileSync(new URL("./dist/luma_extend_bg.wasm", import.meta.url)) });
 
-export const LumaError = lumaErrorClass();
-export { LumaClient };
+export const LumaError = setup(glue);
+export const { LumaClient, verifyWebhook } = glue;

@@ -1,8 +1,9 @@
 // Cloudflare Workers (workerd): the bundler hands the .wasm over as a compiled module.
 import wasm from "./dist/luma_extend_bg.wasm";
-import { initSync, LumaClient, lumaErrorClass } from "./dist/luma_extend.js";
+import * as glue from "./dist/luma_extend.js";
+import { setup } from "./setup.js";
 
-initSync({ module: wasm });
+glue.initSync({ module: wasm });
 
-export const LumaError = lumaErrorClass();
-export { LumaClient };
+export const LumaError = setup(glue);
+export const { LumaClient, verifyWebhook } = glue;

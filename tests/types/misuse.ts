@@ -1,5 +1,5 @@
 // Deliberate misuse: every line marked `expect-error` must be rejected by tsc --strict.
-import { LumaClient, LumaError } from "luma-extend";
+import { LumaClient, LumaError, verifyWebhook } from "luma-extend";
 
 new LumaClient({ provider: "openai", apiKey: "k" }); // expect-error: unknown provider
 new LumaClient({ provider: "luma" }); // expect-error: apiKey is required
@@ -20,3 +20,4 @@ export function codes(e: LumaError) {
   if (e.code === "conflict") return; // expect-error: not an error code
   return e.retryable;
 }
+verifyWebhook("whsec_x", { body: "{}" }); // expect-error: body is a string, headers are required

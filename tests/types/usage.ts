@@ -1,5 +1,5 @@
 // Typed usage that must compile under --strict.
-import { LumaClient, LumaError, type Generation, type ErrorCode } from "luma-extend";
+import { LumaClient, LumaError, verifyWebhook, type Generation, type ErrorCode } from "luma-extend";
 
 const client = new LumaClient({ provider: "aimlapi", apiKey: "k", baseUrl: "http://127.0.0.1:1", maxRetries: 1 });
 
@@ -29,3 +29,4 @@ export const keyframed = client.generate({
   keyframes: { frame0: { type: "generation", id: "0f3ea4aa-10e7-4dae-af0b-263ab4ac45f9" }, frame1: { type: "image", url: "https://x.test/b.png" } },
 });
 export const injected = new LumaClient({ apiKey: "k", fetch: (input, init) => fetch(input, init) });
+export const payload: unknown = verifyWebhook("whsec_MfKQ9r8GKYqrTwjUPD8ILPZIo2LaLaSw", "{}", new Headers());
