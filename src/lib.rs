@@ -18,7 +18,7 @@ pub mod poll;
 pub mod provider;
 pub mod webhook;
 #[cfg(target_arch = "wasm32")]
-mod wasm;
+pub mod wasm;
 
 pub use error::{Error, ErrorCode};
 pub use model::{

@@ -1,10 +1,11 @@
 //! The JS boundary: `LumaClient`, `LumaError` and `verifyWebhook`, as thin adapters over the
 //! pure core. Every failure reaches JS as a `LumaError`; nothing here panics on outside data.
 
-mod js;
+pub mod js;
 mod race;
 mod timer;
 mod transport;
+mod watch;
 
 use std::cell::RefCell;
 use std::rc::Rc;
@@ -17,6 +18,7 @@ use self::js::{from_js, prop, to_js};
 use self::race::{race, Aborted, Either};
 use self::timer::JsTimer;
 use self::transport::{resolve_fetch, FetchTransport};
+pub use self::watch::Watch;
 use crate::client::{Client, ClientOptions, WaitOptions};
 use crate::error::{Error, ErrorCode};
 use crate::model::{ExtendRequest, GenerateRequest, Generation};
@@ -92,7 +94,10 @@ impl LumaClient {
     }
 
     fn call(&self, wait: &JsValue) -> Call {
-        let signal = prop(wait, "signal");
+        self.call_with_signal(wait, prop(wait, "signal"))
+    }
+
+    fn call_with_signal(&self, wait: &JsValue, signal: Option<JsValue>) -> Call {
         let transport = FetchTransport { fetch: self.fetch.clone(), timeout_ms: self.timeout_ms, signal: signal.clone() };
         let client = Client::with_known(self.provider.clone(), transport, JsTimer, self.options.clone(), self.known.clone());
         let deadline_ms = prop(wait, "timeoutMs").and_then(|t| t.as_f64()).map(|t| (js_sys::Date::now() + t.max(0.0)) as u64);
@@ -152,6 +157,54 @@ impl LumaClient {
     }
 }
 
+#[wasm_bindgen]
+impl LumaClient {
+    /// Every state change of `id` as an async iterator, ending after the terminal one. A
+    /// failed generation is yielded, not thrown; network errors, timeouts and aborts are thrown.
+    pub fn watch(&self, id: String, options: JsValue) -> Result<Watch, JsValue> {
+        let kind = self.provider.kind;
+        let (stop, own_signal) = abort_controller().ok_or_else(|| invalid(kind, "AbortController is not available".into()))?;
+        let signal = match prop(&options, "signal") {
+            Some(user) => any_signal(&user, &own_signal).unwrap_or(own_signal),
+            None => own_signal,
+        };
+        let call = self.call_with_signal(&options, Some(signal.clone()));
+        let (watch, feed) = Watch::new(stop);
+        wasm_bindgen_futures::spawn_local(async move {
+            let opts = WaitOptions { deadline_ms: call.deadline_ms, seed: None };
+            let mut user = progress(call.on_progress);
+            let sink = feed.clone();
+            let mut notify = move |g: &Generation| {
+                user(g);
+                sink.push(Ok(to_js(g)));
+            };
+            let outcome = guarded(Some(signal), kind, async { call.client.wait(&id, opts, &mut notify).await.map(|g| to_js(&g)) }).await;
+            if let Err(e) = outcome {
+                if e.code != ErrorCode::GenerationFailed {
+                    feed.push(Err(js_error(&e)));
+                }
+            }
+            feed.finish();
+        });
+        Ok(watch)
+    }
+}
+
+/// A fresh AbortController's `abort` (bound) and its signal.
+fn abort_controller() -> Option<(Function, JsValue)> {
+    let ctor = prop(&js_sys::global(), "AbortController")?.dyn_into::<Function>().ok()?;
+    let controller = js_sys::Reflect::construct(&ctor, &Array::new()).ok()?;
+    let abort = prop(&controller, "abort")?.dyn_into::<Function>().ok()?.bind(&controller);
+    Some((abort, prop(&controller, "signal")?))
+}
+
+/// `AbortSignal.any([a, b])`, where the runtime has it.
+fn any_signal(a: &JsValue, b: &JsValue) -> Option<JsValue> {
+    let class = prop(&js_sys::global(), "AbortSignal")?;
+    let any = prop(&class, "any")?.dyn_into::<Function>().ok()?;
+    any.call1(&class, &Array::of2(a, b)).ok()
+}
+
 fn list(gs: &[Generation]) -> JsValue {
     gs.iter().map(to_js).collect::<Array>().into()
 }
@@ -169,19 +222,25 @@ fn progress(f: Option<Function>) -> impl FnMut(&Generation) {
     }
 }
 
-/// Runs a call as a Promise that rejects with `aborted` the moment `signal` fires.
+/// Runs `work` until it ends or `signal` fires, whichever comes first; an abort drops `work`,
+/// which clears its timers.
+async fn guarded<F>(signal: Option<JsValue>, kind: ProviderKind, work: F) -> Result<JsValue, Error>
+where
+    F: std::future::Future<Output = Result<JsValue, Error>>,
+{
+    match signal {
+        None => work.await,
+        Some(s) => match race(work, Aborted::new(s).wait()).await {
+            Either::Left(r) => r,
+            Either::Right(()) => Err(Error::new(ErrorCode::Aborted, kind, "aborted by the caller's signal")),
+        },
+    }
+}
+
+/// A call as a Promise that rejects with a `LumaError`, `aborted` the moment `signal` fires.
 fn run<F>(signal: Option<JsValue>, kind: ProviderKind, work: F) -> Promise
 where
     F: std::future::Future<Output = Result<JsValue, Error>> + 'static,
 {
-    future_to_promise(async move {
-        let outcome = match signal {
-            None => work.await,
-            Some(s) => match race(work, Aborted::new(s).wait()).await {
-                Either::Left(r) => r,
-                Either::Right(()) => Err(Error::new(ErrorCode::Aborted, kind, "aborted by the caller's signal")),
-            },
-        };
-        outcome.map_err(|e| js_error(&e))
-    })
+    future_to_promise(async move { guarded(signal, kind, work).await.map_err(|e| js_error(&e)) })
 }
