@@ -1,1 +1,0 @@
-//! The async client (placeholder until it lands).

@@ -1,0 +1,346 @@
+//! The async client: validation, the provider's wire format, one retry rule and the polling
+//! schedule, over a [`Transport`] and a [`Timer`] the platform supplies. No I/O of its own.
+
+mod race;
+mod retry;
+
+use std::cell::RefCell;
+use std::collections::HashMap;
+use std::rc::Rc;
+
+pub use race::{race, Either};
+pub use retry::{backoff_ms, retry_delay, retryable_status, Rng};
+
+use crate::error::{Error, ErrorCode};
+use crate::model::{ExtendRequest, GenerateRequest, Generation, Issue, State};
+use crate::poll::{retry_after_ms, Action, PollConfig, Schedule};
+use crate::provider::{GetManyCall, HttpRequest, HttpResponse, Provider};
+
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum TransportErrorKind {
+    /// The request provably never reached the server (refused, DNS).
+    Connect,
+    Timeout,
+    Aborted,
+    /// Anything else: the request may have reached the server.
+    Other,
+}
+
+#[derive(Clone, Debug, PartialEq)]
+pub struct TransportError {
+    pub kind: TransportErrorKind,
+    pub message: String,
+}
+
+/// Sends one HTTP request. No `Send` bound: browsers and workers are single-threaded.
+#[allow(async_fn_in_trait)]
+pub trait Transport {
+    async fn send(&self, request: HttpRequest) -> Result<HttpResponse, TransportError>;
+}
+
+#[allow(async_fn_in_trait)]
+pub trait Timer {
+    /// Milliseconds since the Unix epoch.
+    fn now_ms(&self) -> u64;
+    async fn sleep(&self, ms: u64);
+}
+
+#[derive(Clone, Debug)]
+pub struct ClientOptions {
+    /// Retries of a transient failure, per request.
+    pub max_retries: u32,
+    /// Seeds retry and polling jitter.
+    pub seed: u64,
+}
+
+impl Default for ClientOptions {
+    fn default() -> Self {
+        ClientOptions {
+            max_retries: 2,
+            seed: 0x5eed,
+        }
+    }
+}
+
+#[derive(Clone, Debug, Default)]
+pub struct WaitOptions {
+    /// Absolute deadline, in the timer's milliseconds.
+    pub deadline_ms: Option<u64>,
+    pub seed: Option<u64>,
+}
+
+/// Last known state per generation id, shared by the clients of one caller.
+pub type Known = HashMap<String, State>;
+
+pub struct Client<T, C> {
+    provider: Provider,
+    transport: T,
+    timer: C,
+    options: ClientOptions,
+    known: Rc<RefCell<Known>>,
+    rng: RefCell<Rng>,
+}
+
+impl<T: Transport, C: Timer> Client<T, C> {
+    pub fn new(provider: Provider, transport: T, timer: C, options: ClientOptions) -> Self {
+        Self::with_known(provider, transport, timer, options, Rc::default())
+    }
+
+    /// A client sharing what `known` says about parents with other clients.
+    pub fn with_known(
+        provider: Provider,
+        transport: T,
+        timer: C,
+        options: ClientOptions,
+        known: Rc<RefCell<Known>>,
+    ) -> Self {
+        let rng = RefCell::new(Rng::new(options.seed));
+        Client {
+            provider,
+            transport,
+            timer,
+            options,
+            known,
+            rng,
+        }
+    }
+
+    pub fn provider(&self) -> &Provider {
+        &self.provider
+    }
+
+    pub async fn generate(&self, req: &GenerateRequest) -> Result<Generation, Error> {
+        let http = self.provider.create(req)?;
+        self.fetch_one(http).await
+    }
+
+    /// Refuses locally to extend a parent this client has seen unfinished or failed.
+    pub async fn extend(&self, req: &ExtendRequest) -> Result<Generation, Error> {
+        let http = self.provider.extend(req)?;
+        let parent = self.known.borrow().get(&req.generation_id).copied();
+        if let Some(state) = parent.filter(|s| *s != State::Completed) {
+            let issue = Issue {
+                field: "generationId".into(),
+                rule: "parent_state".into(),
+                message: format!(
+                    "only a completed generation can be extended; this one is {state}"
+                ),
+            };
+            return Err(Error::from_issues(self.provider.kind, vec![issue]));
+        }
+        self.fetch_one(http).await
+    }
+
+    pub async fn get(&self, id: &str) -> Result<Generation, Error> {
+        self.fetch_one(self.provider.get(id, None)).await
+    }
+
+    /// The generations in the order of `ids`, through batch calls where the protocol has them.
+    pub async fn get_many(&self, ids: &[String]) -> Result<Vec<Generation>, Error> {
+        let mut found: HashMap<String, Generation> = HashMap::new();
+        for call in self.provider.get_many(ids) {
+            match call {
+                GetManyCall::Single { request, .. } => {
+                    let g = self.fetch_one(request).await?;
+                    found.insert(g.id.clone(), g);
+                }
+                GetManyCall::Batch { request, .. } => {
+                    let resp = self.send(request).await?;
+                    for g in self
+                        .provider
+                        .parse_many(&resp)
+                        .map_err(|e| with_retry_after(e, &resp, self.timer.now_ms()))?
+                    {
+                        self.remember(&g);
+                        found.insert(g.id.clone(), g);
+                    }
+                }
+            }
+        }
+        ids.iter()
+            .map(|id| {
+                found.get(id).cloned().ok_or_else(|| {
+                    Error::new(
+                        ErrorCode::NotFound,
+                        self.provider.kind,
+                        format!("generation {id} was not in the answer"),
+                    )
+                })
+            })
+            .collect()
+    }
+
+    /// Polls until `id` is terminal: `Ok` when completed, `generation_failed` when failed,
+    /// `timeout` at the deadline. `on_change` sees every new state or progress.
+    pub async fn wait(
+        &self,
+        id: &str,
+        opts: WaitOptions,
+        on_change: &mut dyn FnMut(&Generation),
+    ) -> Result<Generation, Error> {
+        let config = PollConfig {
+            deadline_ms: opts.deadline_ms,
+            ..PollConfig::for_provider(self.provider.kind)
+        };
+        let now = self.timer.now_ms();
+        let seed = opts
+            .seed
+            .unwrap_or_else(|| (self.rng.borrow_mut().next_f64() * u64::MAX as f64) as u64);
+        let mut schedule = Schedule::new(config, now, now, seed);
+        let mut last: Option<Generation> = None;
+        loop {
+            let now = self.timer.now_ms();
+            match schedule.poll(now) {
+                Action::Done => return finished(last),
+                Action::DeadlineExceeded => return Err(self.timed_out(id, last.as_ref())),
+                Action::WaitUntil(t) => {
+                    self.sleep_until(t.min(opts.deadline_ms.unwrap_or(t)), now)
+                        .await
+                }
+                Action::FetchNow => {
+                    let request = self.provider.get(id, schedule.wait_for());
+                    let answer = match opts.deadline_ms {
+                        Some(d) => {
+                            match race(self.fetch_one(request), self.sleep_until(d, now)).await {
+                                Either::Left(answer) => answer,
+                                Either::Right(()) => return Err(self.timed_out(id, last.as_ref())),
+                            }
+                        }
+                        None => self.fetch_one(request).await,
+                    };
+                    let now = self.timer.now_ms();
+                    match answer {
+                        Ok(g) => {
+                            schedule.observe(now, &g);
+                            if let Some(g) = newer(last.as_ref(), g) {
+                                on_change(&g);
+                                last = Some(g);
+                            }
+                        }
+                        Err(e) if e.retryable => schedule.observe_error(now, e.retry_after_ms),
+                        Err(e) => return Err(e),
+                    }
+                }
+            }
+        }
+    }
+
+    /// Waits for each id in turn under one deadline; the first failure ends the wait.
+    pub async fn wait_all(
+        &self,
+        ids: &[String],
+        opts: WaitOptions,
+        on_change: &mut dyn FnMut(&Generation),
+    ) -> Result<Vec<Generation>, Error> {
+        let mut out = Vec::with_capacity(ids.len());
+        for id in ids {
+            out.push(self.wait(id, opts.clone(), on_change).await?);
+        }
+        Ok(out)
+    }
+
+    async fn sleep_until(&self, t: u64, now: u64) {
+        self.timer.sleep(t.saturating_sub(now)).await
+    }
+
+    fn timed_out(&self, id: &str, last: Option<&Generation>) -> Error {
+        let state = last.map_or("not yet seen".to_string(), |g| g.state.to_string());
+        Error::new(
+            ErrorCode::Timeout,
+            self.provider.kind,
+            format!("generation {id} is still {state} at the deadline"),
+        )
+    }
+
+    fn remember(&self, g: &Generation) {
+        let mut known = self.known.borrow_mut();
+        let state = known.get(&g.id).map_or(g.state, |s| s.advance(g.state));
+        known.insert(g.id.clone(), state);
+    }
+
+    async fn fetch_one(&self, request: HttpRequest) -> Result<Generation, Error> {
+        let resp = self.send(request).await?;
+        let g = self
+            .provider
+            .parse_generation(&resp)
+            .map_err(|e| with_retry_after(e, &resp, self.timer.now_ms()))?;
+        self.remember(&g);
+        Ok(g)
+    }
+
+    /// Sends with the retry rule. Non-2xx answers come back as they are, for the parser.
+    async fn send(&self, request: HttpRequest) -> Result<HttpResponse, Error> {
+        let billable = request.is_billable();
+        let mut attempt = 0;
+        loop {
+            let outcome = self.transport.send(request.clone()).await;
+            let jitter = self.rng.borrow_mut().next_f64();
+            match retry_delay(
+                &outcome,
+                billable,
+                attempt,
+                self.options.max_retries,
+                self.timer.now_ms(),
+                jitter,
+            ) {
+                Some(ms) => {
+                    self.timer.sleep(ms).await;
+                    attempt += 1;
+                }
+                None => return outcome.map_err(|e| self.transport_error(e, billable)),
+            }
+        }
+    }
+
+    fn transport_error(&self, e: TransportError, billable: bool) -> Error {
+        let code = match e.kind {
+            TransportErrorKind::Connect | TransportErrorKind::Other => ErrorCode::Network,
+            TransportErrorKind::Timeout => ErrorCode::Timeout,
+            TransportErrorKind::Aborted => ErrorCode::Aborted,
+        };
+        let maybe_sent =
+            billable && e.kind != TransportErrorKind::Connect && code != ErrorCode::Aborted;
+        let mut err = Error::new(code, self.provider.kind, e.message);
+        if maybe_sent {
+            // Retrying could pay twice: the server may have created the generation already.
+            err.message
+                .push_str(" (the create may have reached the server; not retried)");
+            err.retryable = false;
+        }
+        err
+    }
+}
+
+fn with_retry_after(mut e: Error, resp: &HttpResponse, now_ms: u64) -> Error {
+    e.retry_after_ms =
+        retry_after_ms(&resp.headers, now_ms).map(|ms| ms.min(retry::MAX_RETRY_AFTER_MS));
+    e
+}
+
+/// `g` if it moves the generation on (a new state, or new progress); stale answers are dropped.
+fn newer(last: Option<&Generation>, g: Generation) -> Option<Generation> {
+    match last {
+        None => Some(g),
+        Some(l) if !l.state.can_move_to(g.state) => None,
+        Some(l)
+            if l.state == g.state
+                && l.progress == g.progress
+                && l.estimate_wait_seconds == g.estimate_wait_seconds =>
+        {
+            None
+        }
+        Some(_) => Some(g),
+    }
+}
+
+fn finished(last: Option<Generation>) -> Result<Generation, Error> {
+    match last {
+        Some(g) if g.state == State::Failed => Err(Error::failed(g)),
+        Some(g) => Ok(g),
+        None => Err(Error::new(
+            ErrorCode::BadResponse,
+            Default::default(),
+            "the wait ended before any answer",
+        )),
+    }
+}

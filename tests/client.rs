@@ -1,0 +1,356 @@
+//! The client over a scripted in-process transport and a virtual clock: the retry rule, the
+//! billable-create rule, waits, and batching. (Against real servers: tests/wasm.rs.)
+
+use std::cell::RefCell;
+use std::collections::VecDeque;
+use std::future::Future;
+use std::pin::pin;
+use std::task::{Context, Poll, Waker};
+
+use luma_extend::client::{
+    Client, ClientOptions, Timer, Transport, TransportError, TransportErrorKind, WaitOptions,
+};
+use luma_extend::provider::{HttpRequest, HttpResponse};
+use luma_extend::{ErrorCode, ExtendRequest, GenerateRequest, Provider, ProviderKind};
+use serde_json::json;
+
+type Answer = Result<HttpResponse, TransportError>;
+
+#[derive(Default)]
+struct Script {
+    answers: RefCell<VecDeque<Answer>>,
+    sent: RefCell<Vec<HttpRequest>>,
+}
+
+impl Transport for &Script {
+    async fn send(&self, request: HttpRequest) -> Answer {
+        self.sent.borrow_mut().push(request);
+        self.answers
+            .borrow_mut()
+            .pop_front()
+            .expect("the script ran out of answers")
+    }
+}
+
+#[derive(Default)]
+struct Clock {
+    now: RefCell<u64>,
+    slept: RefCell<Vec<u64>>,
+}
+
+impl Timer for &Clock {
+    fn now_ms(&self) -> u64 {
+        *self.now.borrow()
+    }
+    async fn sleep(&self, ms: u64) {
+        self.slept.borrow_mut().push(ms);
+        *self.now.borrow_mut() += ms;
+    }
+}
+
+/// Everything here completes without real waiting, so polling once per step is enough.
+fn block_on<F: Future>(f: F) -> F::Output {
+    let mut f = pin!(f);
+    let mut cx = Context::from_waker(Waker::noop());
+    for _ in 0..100_000 {
+        if let Poll::Ready(v) = f.as_mut().poll(&mut cx) {
+            return v;
+        }
+    }
+    panic!("the future never finished");
+}
+
+fn ok(status: u16, body: serde_json::Value) -> Answer {
+    Ok(HttpResponse::new(status, body.to_string()))
+}
+
+fn gen(id: &str, state: &str) -> Answer {
+    ok(
+        200,
+        json!({ "id": id, "state": state, "assets": { "video": if state == "completed" { json!("https://v/x.mp4") } else { json!(null) } } }),
+    )
+}
+
+fn fail(kind: TransportErrorKind) -> Answer {
+    Err(TransportError {
+        kind,
+        message: "boom".into(),
+    })
+}
+
+const ID: &str = "0f3ea4aa-10e7-4dae-af0b-263ab4ac45f9";
+
+fn setup(answers: Vec<Answer>) -> (Script, Clock) {
+    let s = Script::default();
+    s.answers.borrow_mut().extend(answers);
+    (s, Clock::default())
+}
+
+fn client<'a>(
+    kind: ProviderKind,
+    s: &'a Script,
+    c: &'a Clock,
+    max_retries: u32,
+) -> Client<&'a Script, &'a Clock> {
+    Client::new(
+        Provider::new(kind, "k", None),
+        s,
+        c,
+        ClientOptions {
+            max_retries,
+            seed: 1,
+        },
+    )
+}
+
+fn prompt() -> GenerateRequest {
+    GenerateRequest {
+        prompt: Some("A jellyfish in the ocean".into()),
+        ..Default::default()
+    }
+}
+
+#[test]
+fn gets_are_retried_on_transient_failures_then_succeed() {
+    for first in [
+        ok(408, json!({})),
+        ok(409, json!({})),
+        ok(429, json!({})),
+        ok(500, json!({})),
+        ok(502, json!({})),
+        ok(503, json!({})),
+        fail(TransportErrorKind::Connect),
+        fail(TransportErrorKind::Other),
+        fail(TransportErrorKind::Timeout),
+    ] {
+        let (s, c) = setup(vec![first, gen(ID, "dreaming")]);
+        let g = block_on(client(ProviderKind::Luma, &s, &c, 2).get(ID)).unwrap();
+        assert_eq!(g.id, ID);
+        assert_eq!(s.sent.borrow().len(), 2);
+        let slept = c.slept.borrow();
+        assert!(
+            slept.len() == 1 && (375..=500).contains(&slept[0]),
+            "{slept:?}"
+        );
+    }
+}
+
+#[test]
+fn client_errors_are_not_retried_and_carry_their_code() {
+    for (status, code) in [
+        (400, ErrorCode::InvalidRequest),
+        (401, ErrorCode::Unauthorized),
+        (404, ErrorCode::NotFound),
+    ] {
+        let (s, c) = setup(vec![ok(status, json!({ "detail": "nope" }))]);
+        let e = block_on(client(ProviderKind::Luma, &s, &c, 2).get(ID)).unwrap_err();
+        assert_eq!(
+            (e.code, e.status, e.message.as_str()),
+            (code, Some(status), "nope")
+        );
+        assert_eq!(s.sent.borrow().len(), 1);
+    }
+}
+
+#[test]
+fn retries_stop_at_max_retries_with_the_last_error() {
+    let (s, c) = setup(
+        (0..3)
+            .map(|_| ok(503, json!({ "detail": "busy" })))
+            .collect(),
+    );
+    let e = block_on(client(ProviderKind::Luma, &s, &c, 2).get(ID)).unwrap_err();
+    assert_eq!((e.code, e.retryable), (ErrorCode::ServerError, true));
+    assert_eq!(s.sent.borrow().len(), 3);
+    assert_eq!(c.slept.borrow().len(), 2);
+    let (s, c) = setup(vec![ok(503, json!({}))]);
+    assert!(block_on(client(ProviderKind::Luma, &s, &c, 0).get(ID)).is_err());
+    assert_eq!(s.sent.borrow().len(), 1);
+}
+
+#[test]
+fn creates_are_retried_only_when_unsent_or_rate_limited() {
+    let retry_after = Ok(HttpResponse::new(429, "{}").with_header("Retry-After", "2"));
+    for first in [retry_after, fail(TransportErrorKind::Connect)] {
+        let (s, c) = setup(vec![first, gen(ID, "queued")]);
+        block_on(client(ProviderKind::Luma, &s, &c, 2).generate(&prompt())).unwrap();
+        assert_eq!(s.sent.borrow().len(), 2);
+    }
+    for first in [
+        ok(500, json!({})),
+        ok(503, json!({})),
+        ok(408, json!({})),
+        fail(TransportErrorKind::Other),
+        fail(TransportErrorKind::Timeout),
+    ] {
+        let (s, c) = setup(vec![first, gen(ID, "queued")]);
+        let e = block_on(client(ProviderKind::Luma, &s, &c, 2).generate(&prompt())).unwrap_err();
+        assert_eq!(s.sent.borrow().len(), 1, "exactly one create sent ({e})");
+    }
+    let (s, c) = setup(vec![fail(TransportErrorKind::Other)]);
+    let e = block_on(client(ProviderKind::Luma, &s, &c, 2).generate(&prompt())).unwrap_err();
+    assert_eq!((e.code, e.retryable), (ErrorCode::Network, false));
+    assert!(e.message.contains("may have reached the server"));
+}
+
+#[test]
+fn retry_after_is_honoured_and_capped() {
+    let (s, c) = setup(vec![
+        Ok(HttpResponse::new(429, "{}").with_header("retry-after", "7")),
+        Ok(HttpResponse::new(429, "{}").with_header("retry-after", "999")),
+        gen(ID, "queued"),
+    ]);
+    block_on(client(ProviderKind::Luma, &s, &c, 2).get(ID)).unwrap();
+    assert_eq!(*c.slept.borrow(), vec![7_000, 60_000]);
+}
+
+#[test]
+fn invalid_and_unsupported_requests_send_nothing() {
+    let (s, c) = setup(vec![]);
+    let cl = client(ProviderKind::Apiframe, &s, &c, 2);
+    let e = block_on(cl.generate(&GenerateRequest {
+        aspect_ratio: Some(luma_extend::AspectRatio::parse("19:9")),
+        ..prompt()
+    }))
+    .unwrap_err();
+    assert_eq!(e.code, ErrorCode::InvalidRequest);
+    let back = ExtendRequest {
+        generation_id: ID.into(),
+        prompt: "before".into(),
+        direction: Some(luma_extend::Direction::Backward),
+        ..Default::default()
+    };
+    assert_eq!(
+        block_on(cl.extend(&back)).unwrap_err().code,
+        ErrorCode::Unsupported
+    );
+    assert!(s.sent.borrow().is_empty());
+}
+
+#[test]
+fn extending_a_parent_known_to_be_unfinished_is_refused_locally() {
+    let (s, c) = setup(vec![gen(ID, "dreaming")]);
+    let cl = client(ProviderKind::Luma, &s, &c, 2);
+    block_on(cl.get(ID)).unwrap();
+    let e = block_on(cl.extend(&ExtendRequest {
+        generation_id: ID.into(),
+        prompt: "more".into(),
+        ..Default::default()
+    }))
+    .unwrap_err();
+    assert_eq!(e.issues[0].field, "generationId");
+    assert_eq!(s.sent.borrow().len(), 1);
+}
+
+#[test]
+fn wait_reports_each_change_and_resolves_completed() {
+    let (s, c) = setup(vec![
+        gen(ID, "queued"),
+        gen(ID, "queued"),
+        gen(ID, "dreaming"),
+        gen(ID, "queued"),
+        gen(ID, "completed"),
+    ]);
+    let mut seen = Vec::new();
+    let g = block_on(client(ProviderKind::Luma, &s, &c, 2).wait(
+        ID,
+        WaitOptions::default(),
+        &mut |g| seen.push(g.state),
+    ))
+    .unwrap();
+    assert_eq!(g.video_url.as_deref(), Some("https://v/x.mp4"));
+    use luma_extend::State::*;
+    assert_eq!(
+        seen,
+        [Queued, Dreaming, Completed],
+        "a stale `queued` after dreaming is ignored"
+    );
+}
+
+#[test]
+fn wait_fails_with_the_failure_reason() {
+    let failed = ok(
+        200,
+        json!({ "id": ID, "state": "failed", "failure_reason": "Contains blacklisted words" }),
+    );
+    let (s, c) = setup(vec![gen(ID, "dreaming"), failed]);
+    let e = block_on(client(ProviderKind::Luma, &s, &c, 2).wait(
+        ID,
+        WaitOptions::default(),
+        &mut |_| {},
+    ))
+    .unwrap_err();
+    assert_eq!(e.code, ErrorCode::GenerationFailed);
+    assert_eq!(
+        e.generation.unwrap().failure_reason.as_deref(),
+        Some("Contains blacklisted words")
+    );
+}
+
+#[test]
+fn wait_times_out_at_the_deadline() {
+    let (s, c) = setup((0..100).map(|_| gen(ID, "dreaming")).collect());
+    let e = block_on(client(ProviderKind::Luma, &s, &c, 2).wait(
+        ID,
+        WaitOptions {
+            deadline_ms: Some(20_000),
+            seed: None,
+        },
+        &mut |_| {},
+    ))
+    .unwrap_err();
+    assert_eq!(e.code, ErrorCode::Timeout);
+    assert!(*c.now.borrow() <= 20_000, "never sleeps past the deadline");
+}
+
+#[test]
+fn wait_keeps_polling_through_transient_errors() {
+    let (s, c) = setup(vec![
+        gen(ID, "dreaming"),
+        ok(503, json!({})),
+        ok(503, json!({})),
+        ok(503, json!({})),
+        gen(ID, "completed"),
+    ]);
+    let g = block_on(client(ProviderKind::Luma, &s, &c, 2).wait(
+        ID,
+        WaitOptions::default(),
+        &mut |_| {},
+    ))
+    .unwrap();
+    assert_eq!(g.state, luma_extend::State::Completed);
+}
+
+#[test]
+fn get_many_splits_batches_and_keeps_the_callers_order() {
+    let ids: Vec<String> = (0..21).map(|i| format!("task-{i}")).collect();
+    let tasks: Vec<_> = ids[..20]
+        .iter()
+        .rev()
+        .map(|id| json!({ "task_id": id, "status": "processing", "percentage": "10" }))
+        .collect();
+    let (s, c) = setup(vec![
+        ok(200, json!({ "tasks": tasks })),
+        ok(
+            200,
+            json!({ "task_id": "task-20", "video_url": "https://v/20.mp4" }),
+        ),
+    ]);
+    let got = block_on(client(ProviderKind::Apiframe, &s, &c, 2).get_many(&ids)).unwrap();
+    assert_eq!(got.iter().map(|g| g.id.clone()).collect::<Vec<_>>(), ids);
+    let sent = s.sent.borrow();
+    assert_eq!(sent.len(), 2);
+    assert!(sent[0].url.ends_with("/fetch-many") && sent[1].url.ends_with("/fetch"));
+}
+
+#[test]
+fn get_many_reports_an_id_missing_from_the_answer() {
+    let ids = vec!["a".to_string(), "b".to_string()];
+    let (s, c) = setup(vec![ok(
+        200,
+        json!({ "tasks": [{ "task_id": "a", "status": "pending" }] }),
+    )]);
+    let e = block_on(client(ProviderKind::Apiframe, &s, &c, 2).get_many(&ids)).unwrap_err();
+    assert_eq!(e.code, ErrorCode::NotFound);
+    assert!(e.message.contains('b'));
+}
