@@ -31,7 +31,9 @@ pub fn prop(obj: &JsValue, key: &str) -> Option<JsValue> {
     if !obj.is_object() {
         return None;
     }
-    Reflect::get(obj, &JsValue::from_str(key)).ok().filter(|v| !v.is_undefined() && !v.is_null())
+    Reflect::get(obj, &JsValue::from_str(key))
+        .ok()
+        .filter(|v| !v.is_undefined() && !v.is_null())
 }
 
 pub fn set(obj: &Object, key: &str, value: &JsValue) {
@@ -41,7 +43,8 @@ pub fn set(obj: &Object, key: &str, value: &JsValue) {
 
 /// Plain data from JS into serde, through JSON so functions and signals are left out.
 pub fn from_js<T: serde::de::DeserializeOwned>(value: &JsValue) -> Result<T, String> {
-    let text = JSON::stringify(value).map_err(|_| "the value cannot be turned into JSON".to_string())?;
+    let text =
+        JSON::stringify(value).map_err(|_| "the value cannot be turned into JSON".to_string())?;
     let text = text.as_string().ok_or("expected an object")?;
     serde_json::from_str(&text).map_err(|e| e.to_string())
 }

@@ -1,8 +1,8 @@
 //! The JS boundary: `LumaClient`, `LumaError` and `verifyWebhook`, as thin adapters over the
 //! pure core. Every failure reaches JS as a `LumaError`; nothing here panics on outside data.
 
+mod abort;
 pub mod js;
-mod race;
 mod timer;
 mod transport;
 mod watch;
@@ -14,11 +14,12 @@ use js_sys::{Array, Function, Promise};
 use wasm_bindgen::prelude::*;
 use wasm_bindgen_futures::future_to_promise;
 
+use self::abort::Aborted;
 use self::js::{from_js, prop, to_js};
-use self::race::{race, Aborted, Either};
 use self::timer::JsTimer;
 use self::transport::{resolve_fetch, FetchTransport};
 pub use self::watch::Watch;
+use crate::client::{race, Either};
 use crate::client::{Client, ClientOptions, WaitOptions};
 use crate::error::{Error, ErrorCode};
 use crate::model::{ExtendRequest, GenerateRequest, Generation};
@@ -73,17 +74,27 @@ struct Call {
 impl LumaClient {
     #[wasm_bindgen(constructor)]
     pub fn new(options: JsValue) -> Result<LumaClient, JsValue> {
-        let opts: Options = from_js(&options).map_err(|e| invalid(ProviderKind::Luma, format!("options: {e}")))?;
+        let opts: Options =
+            from_js(&options).map_err(|e| invalid(ProviderKind::Luma, format!("options: {e}")))?;
         let name = opts.provider.as_deref().unwrap_or("luma");
         let kind = ProviderKind::parse(name).ok_or_else(|| {
             invalid(ProviderKind::Luma, format!("options.provider: `{name}` is not one of luma, aimlapi, apiframe, gptge, gateway"))
         })?;
-        let key = opts.api_key.filter(|k| !k.is_empty()).ok_or_else(|| invalid(kind, "options.apiKey is required".into()))?;
+        let key = opts
+            .api_key
+            .filter(|k| !k.is_empty())
+            .ok_or_else(|| invalid(kind, "options.apiKey is required".into()))?;
         if kind == ProviderKind::Gateway && opts.base_url.is_none() {
-            return Err(invalid(kind, "options.baseUrl is required for the gateway provider".into()));
+            return Err(invalid(
+                kind,
+                "options.baseUrl is required for the gateway provider".into(),
+            ));
         }
         let fetch = resolve_fetch(prop(&options, "fetch")).map_err(|e| invalid(kind, e))?;
-        let options = ClientOptions { max_retries: opts.max_retries.unwrap_or(2), seed: js_sys::Math::random().to_bits() };
+        let options = ClientOptions {
+            max_retries: opts.max_retries.unwrap_or(2),
+            seed: js_sys::Math::random().to_bits(),
+        };
         Ok(LumaClient {
             provider: Provider::new(kind, key, opts.base_url.as_deref()),
             fetch,
@@ -98,11 +109,28 @@ impl LumaClient {
     }
 
     fn call_with_signal(&self, wait: &JsValue, signal: Option<JsValue>) -> Call {
-        let transport = FetchTransport { fetch: self.fetch.clone(), timeout_ms: self.timeout_ms, signal: signal.clone() };
-        let client = Client::with_known(self.provider.clone(), transport, JsTimer, self.options.clone(), self.known.clone());
-        let deadline_ms = prop(wait, "timeoutMs").and_then(|t| t.as_f64()).map(|t| (js_sys::Date::now() + t.max(0.0)) as u64);
+        let transport = FetchTransport {
+            fetch: self.fetch.clone(),
+            timeout_ms: self.timeout_ms,
+            signal: signal.clone(),
+        };
+        let client = Client::with_known(
+            self.provider.clone(),
+            transport,
+            JsTimer,
+            self.options.clone(),
+            self.known.clone(),
+        );
+        let deadline_ms = prop(wait, "timeoutMs")
+            .and_then(|t| t.as_f64())
+            .map(|t| (js_sys::Date::now() + t.max(0.0)) as u64);
         let on_progress = prop(wait, "onProgress").and_then(|f| f.dyn_into::<Function>().ok());
-        Call { client, signal, deadline_ms, on_progress }
+        Call {
+            client,
+            signal,
+            deadline_ms,
+            on_progress,
+        }
     }
 
     /// Starts a generation. Resolves with it as first answered (usually `queued`).
@@ -127,22 +155,32 @@ impl LumaClient {
 
     pub fn get(&self, id: String) -> Promise {
         let call = self.call(&JsValue::UNDEFINED);
-        run(None, self.provider.kind, async move { call.client.get(&id).await.map(|g| to_js(&g)) })
+        run(None, self.provider.kind, async move {
+            call.client.get(&id).await.map(|g| to_js(&g))
+        })
     }
 
     #[wasm_bindgen(js_name = getMany)]
     pub fn get_many(&self, ids: Vec<String>) -> Promise {
         let call = self.call(&JsValue::UNDEFINED);
-        run(None, self.provider.kind, async move { call.client.get_many(&ids).await.map(|g| list(&g)) })
+        run(None, self.provider.kind, async move {
+            call.client.get_many(&ids).await.map(|g| list(&g))
+        })
     }
 
     /// Resolves when completed; rejects `generation_failed`, `timeout` or `aborted`.
     pub fn wait(&self, id: String, options: JsValue) -> Promise {
         let call = self.call(&options);
         run(call.signal.clone(), self.provider.kind, async move {
-            let opts = WaitOptions { deadline_ms: call.deadline_ms, seed: None };
+            let opts = WaitOptions {
+                deadline_ms: call.deadline_ms,
+                seed: None,
+            };
             let mut notify = progress(call.on_progress);
-            call.client.wait(&id, opts, &mut notify).await.map(|g| to_js(&g))
+            call.client
+                .wait(&id, opts, &mut notify)
+                .await
+                .map(|g| to_js(&g))
         })
     }
 
@@ -150,9 +188,15 @@ impl LumaClient {
     pub fn wait_all(&self, ids: Vec<String>, options: JsValue) -> Promise {
         let call = self.call(&options);
         run(call.signal.clone(), self.provider.kind, async move {
-            let opts = WaitOptions { deadline_ms: call.deadline_ms, seed: None };
+            let opts = WaitOptions {
+                deadline_ms: call.deadline_ms,
+                seed: None,
+            };
             let mut notify = progress(call.on_progress);
-            call.client.wait_all(&ids, opts, &mut notify).await.map(|g| list(&g))
+            call.client
+                .wait_all(&ids, opts, &mut notify)
+                .await
+                .map(|g| list(&g))
         })
     }
 }
@@ -163,7 +207,8 @@ impl LumaClient {
     /// failed generation is yielded, not thrown; network errors, timeouts and aborts are thrown.
     pub fn watch(&self, id: String, options: JsValue) -> Result<Watch, JsValue> {
         let kind = self.provider.kind;
-        let (stop, own_signal) = abort_controller().ok_or_else(|| invalid(kind, "AbortController is not available".into()))?;
+        let (stop, own_signal) = abort_controller()
+            .ok_or_else(|| invalid(kind, "AbortController is not available".into()))?;
         let signal = match prop(&options, "signal") {
             Some(user) => any_signal(&user, &own_signal).unwrap_or(own_signal),
             None => own_signal,
@@ -171,14 +216,23 @@ impl LumaClient {
         let call = self.call_with_signal(&options, Some(signal.clone()));
         let (watch, feed) = Watch::new(stop);
         wasm_bindgen_futures::spawn_local(async move {
-            let opts = WaitOptions { deadline_ms: call.deadline_ms, seed: None };
+            let opts = WaitOptions {
+                deadline_ms: call.deadline_ms,
+                seed: None,
+            };
             let mut user = progress(call.on_progress);
             let sink = feed.clone();
             let mut notify = move |g: &Generation| {
                 user(g);
                 sink.push(Ok(to_js(g)));
             };
-            let outcome = guarded(Some(signal), kind, async { call.client.wait(&id, opts, &mut notify).await.map(|g| to_js(&g)) }).await;
+            let outcome = guarded(Some(signal), kind, async {
+                call.client
+                    .wait(&id, opts, &mut notify)
+                    .await
+                    .map(|g| to_js(&g))
+            })
+            .await;
             if let Err(e) = outcome {
                 if e.code != ErrorCode::GenerationFailed {
                     feed.push(Err(js_error(&e)));
@@ -192,9 +246,14 @@ impl LumaClient {
 
 /// A fresh AbortController's `abort` (bound) and its signal.
 fn abort_controller() -> Option<(Function, JsValue)> {
-    let ctor = prop(&js_sys::global(), "AbortController")?.dyn_into::<Function>().ok()?;
+    let ctor = prop(&js_sys::global(), "AbortController")?
+        .dyn_into::<Function>()
+        .ok()?;
     let controller = js_sys::Reflect::construct(&ctor, &Array::new()).ok()?;
-    let abort = prop(&controller, "abort")?.dyn_into::<Function>().ok()?.bind(&controller);
+    let abort = prop(&controller, "abort")?
+        .dyn_into::<Function>()
+        .ok()?
+        .bind0(&controller);
     Some((abort, prop(&controller, "signal")?))
 }
 
@@ -210,7 +269,11 @@ fn list(gs: &[Generation]) -> JsValue {
 }
 
 fn request_error(kind: ProviderKind, message: String) -> Error {
-    Error::new(ErrorCode::InvalidRequest, kind, format!("request: {message}"))
+    Error::new(
+        ErrorCode::InvalidRequest,
+        kind,
+        format!("request: {message}"),
+    )
 }
 
 /// The caller's onProgress, shielded: a throwing callback must not break the wait.
@@ -232,7 +295,11 @@ where
         None => work.await,
         Some(s) => match race(work, Aborted::new(s).wait()).await {
             Either::Left(r) => r,
-            Either::Right(()) => Err(Error::new(ErrorCode::Aborted, kind, "aborted by the caller's signal")),
+            Either::Right(()) => Err(Error::new(
+                ErrorCode::Aborted,
+                kind,
+                "aborted by the caller's signal",
+            )),
         },
     }
 }

@@ -35,7 +35,10 @@ impl Sleep {
         let promise = Promise::new(&mut |resolve, _reject| {
             id = set_timeout(&resolve, ms as f64);
         });
-        Sleep { id, done: JsFuture::from(promise) }
+        Sleep {
+            id,
+            done: JsFuture::from(promise),
+        }
     }
 }
 

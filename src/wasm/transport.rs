@@ -22,7 +22,9 @@ impl FetchTransport {
         let global = js_sys::global();
         let abort_signal = prop(&global, "AbortSignal")?;
         let timeout = self.timeout_ms.and_then(|ms| {
-            let f = prop(&abort_signal, "timeout")?.dyn_into::<Function>().ok()?;
+            let f = prop(&abort_signal, "timeout")?
+                .dyn_into::<Function>()
+                .ok()?;
             f.call1(&abort_signal, &JsValue::from_f64(ms)).ok()
         });
         match (self.signal.clone(), timeout) {
@@ -53,8 +55,12 @@ impl FetchTransport {
 }
 
 fn classify(err: JsValue) -> TransportError {
-    let name = prop(&err, "name").and_then(|n| n.as_string()).unwrap_or_default();
-    let message = prop(&err, "message").and_then(|m| m.as_string()).unwrap_or_else(|| format!("{err:?}"));
+    let name = prop(&err, "name")
+        .and_then(|n| n.as_string())
+        .unwrap_or_default();
+    let message = prop(&err, "message")
+        .and_then(|m| m.as_string())
+        .unwrap_or_else(|| format!("{err:?}"));
     let kind = match name.as_str() {
         "AbortError" => TransportErrorKind::Aborted,
         "TimeoutError" => TransportErrorKind::Timeout,
@@ -84,25 +90,40 @@ impl Transport for FetchTransport {
     async fn send(&self, req: HttpRequest) -> Result<HttpResponse, TransportError> {
         let url = JsValue::from_str(&req.url);
         let init = self.init(&req);
-        let resp = call(&self.fetch, &JsValue::UNDEFINED, &[url, init.into()]).await.map_err(classify)?;
-        let status = prop(&resp, "status").and_then(|s| s.as_f64()).unwrap_or(0.0) as u16;
+        let resp = call(&self.fetch, &JsValue::UNDEFINED, &[url, init.into()])
+            .await
+            .map_err(classify)?;
+        let status = prop(&resp, "status")
+            .and_then(|s| s.as_f64())
+            .unwrap_or(0.0) as u16;
         let mut headers = Vec::new();
         if let Some(h) = prop(&resp, "headers") {
             let get = method(&h, "get").map_err(classify)?;
             for name in ["retry-after", "retry-after-ms", "content-type"] {
-                if let Some(v) = get.call1(&h, &JsValue::from_str(name)).ok().and_then(|v| v.as_string()) {
+                if let Some(v) = get
+                    .call1(&h, &JsValue::from_str(name))
+                    .ok()
+                    .and_then(|v| v.as_string())
+                {
                     headers.push((name.to_string(), v));
                 }
             }
         }
-        let text = call(&method(&resp, "text").map_err(classify)?, &resp, &[]).await.map_err(classify)?;
+        let text = call(&method(&resp, "text").map_err(classify)?, &resp, &[])
+            .await
+            .map_err(classify)?;
         let body = text.as_string().unwrap_or_default().into_bytes();
-        Ok(HttpResponse { status, headers, body })
+        Ok(HttpResponse {
+            status,
+            headers,
+            body,
+        })
     }
 }
 
 /// The caller's `fetch`, else the global one (called unbound, as fetch expects).
 pub fn resolve_fetch(injected: Option<JsValue>) -> Result<Function, String> {
     let f = injected.or_else(|| Reflect::get(&js_sys::global(), &JsValue::from_str("fetch")).ok());
-    f.and_then(|f| f.dyn_into::<Function>().ok()).ok_or_else(|| "no fetch: pass options.fetch".to_string())
+    f.and_then(|f| f.dyn_into::<Function>().ok())
+        .ok_or_else(|| "no fetch: pass options.fetch".to_string())
 }

@@ -19,11 +19,15 @@ struct Queue {
 
 impl Queue {
     fn settle(&mut self) {
-        let Some((resolve, reject)) = self.waiting.take() else { return };
+        let Some((resolve, reject)) = self.waiting.take() else {
+            return;
+        };
         match self.items.pop_front() {
             Some(Ok(v)) => drop(resolve.call1(&JsValue::UNDEFINED, &step(v, false))),
             Some(Err(e)) => drop(reject.call1(&JsValue::UNDEFINED, &e)),
-            None if self.finished => drop(resolve.call1(&JsValue::UNDEFINED, &step(JsValue::UNDEFINED, true))),
+            None if self.finished => {
+                drop(resolve.call1(&JsValue::UNDEFINED, &step(JsValue::UNDEFINED, true)))
+            }
             None => self.waiting = Some((resolve, reject)),
         }
     }
@@ -66,7 +70,13 @@ impl Watch {
     /// `stop` aborts the background wait.
     pub fn new(stop: Function) -> (Watch, Feed) {
         let queue = Rc::new(RefCell::new(Queue::default()));
-        (Watch { queue: queue.clone(), stop }, Feed(queue))
+        (
+            Watch {
+                queue: queue.clone(),
+                stop,
+            },
+            Feed(queue),
+        )
     }
 }
 

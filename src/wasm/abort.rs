@@ -1,31 +1,10 @@
-//! Racing a call against an AbortSignal and a deadline, without pulling in an executor crate.
-
-use std::future::{poll_fn, Future};
-use std::pin::pin;
-use std::task::Poll;
+//! An AbortSignal as a future, so a call can be raced against it (see `client::race`).
 
 use js_sys::{Function, Promise, Reflect};
 use wasm_bindgen::{JsCast, JsValue};
 use wasm_bindgen_futures::JsFuture;
 
 use super::js::prop;
-
-pub enum Either<A, B> {
-    Left(A),
-    Right(B),
-}
-
-/// Polls both; the first to finish wins and the other is dropped (which cancels it).
-pub async fn race<A: Future, B: Future>(a: A, b: B) -> Either<A::Output, B::Output> {
-    let (mut a, mut b) = (pin!(a), pin!(b));
-    poll_fn(|cx| {
-        if let Poll::Ready(x) = a.as_mut().poll(cx) {
-            return Poll::Ready(Either::Left(x));
-        }
-        b.as_mut().poll(cx).map(Either::Right)
-    })
-    .await
-}
 
 /// Resolves when `signal` aborts (at once if it already has); listener removed on drop.
 pub struct Aborted {
@@ -42,12 +21,18 @@ impl Aborted {
                 let _ = resolve.call0(&JsValue::UNDEFINED);
                 return;
             }
-            if let Some(add) = prop(&signal, "addEventListener").and_then(|f| f.dyn_into::<Function>().ok()) {
+            if let Some(add) =
+                prop(&signal, "addEventListener").and_then(|f| f.dyn_into::<Function>().ok())
+            {
                 let _ = add.call2(&signal, &JsValue::from_str("abort"), &resolve);
                 listener = Some(resolve);
             }
         });
-        Aborted { signal, listener, fired: JsFuture::from(promise) }
+        Aborted {
+            signal,
+            listener,
+            fired: JsFuture::from(promise),
+        }
     }
 
     pub async fn wait(mut self) {
@@ -57,7 +42,9 @@ impl Aborted {
 
 impl Drop for Aborted {
     fn drop(&mut self) {
-        let Some(listener) = self.listener.take() else { return };
+        let Some(listener) = self.listener.take() else {
+            return;
+        };
         if let Ok(remove) = Reflect::get(&self.signal, &JsValue::from_str("removeEventListener")) {
             if let Ok(remove) = remove.dyn_into::<Function>() {
                 let _ = remove.call2(&self.signal, &JsValue::from_str("abort"), &listener);
