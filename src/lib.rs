@@ -16,9 +16,9 @@ pub mod error;
 pub mod model;
 pub mod poll;
 pub mod provider;
-pub mod webhook;
 #[cfg(target_arch = "wasm32")]
 pub mod wasm;
+pub mod webhook;
 
 pub use error::{Error, ErrorCode};
 pub use model::{

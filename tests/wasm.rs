@@ -35,9 +35,23 @@ async fn fetch_json(method: &str, path: &str, body: Option<Value>) -> Value {
         Reflect::set(&init, &"headers".into(), &h).unwrap();
     }
     let fetch: js_sys::Function = get(&js_sys::global(), "fetch").dyn_into().unwrap();
-    let p: Promise = fetch.call2(&JsValue::UNDEFINED, &format!("{EMULATOR}{path}").into(), &init).unwrap().dyn_into().unwrap();
+    let p: Promise = fetch
+        .call2(
+            &JsValue::UNDEFINED,
+            &format!("{EMULATOR}{path}").into(),
+            &init,
+        )
+        .unwrap()
+        .dyn_into()
+        .unwrap();
     let resp = JsFuture::from(p).await.unwrap();
-    let text: Promise = get(&resp, "text").dyn_into::<js_sys::Function>().unwrap().call0(&resp).unwrap().dyn_into().unwrap();
+    let text: Promise = get(&resp, "text")
+        .dyn_into::<js_sys::Function>()
+        .unwrap()
+        .call0(&resp)
+        .unwrap()
+        .dyn_into()
+        .unwrap();
     let text = JsFuture::from(text).await.unwrap().as_string().unwrap();
     serde_json::from_str(&text).unwrap_or(Value::Null)
 }
@@ -45,7 +59,12 @@ async fn fetch_json(method: &str, path: &str, body: Option<Value>) -> Value {
 /// Fast jobs and no faults; returns the counters before the test.
 async fn reset() -> Value {
     fetch_json("POST", "/__emulator/reset", None).await;
-    fetch_json("POST", "/__emulator/config", Some(json!({ "job_ms": 300, "long_poll_ms": 2000 }))).await;
+    fetch_json(
+        "POST",
+        "/__emulator/config",
+        Some(json!({ "job_ms": 300, "long_poll_ms": 2000 })),
+    )
+    .await;
     fetch_json("GET", "/__emulator/counters", None).await
 }
 
@@ -58,8 +77,15 @@ async fn counters() -> Value {
 }
 
 fn client(provider: &str) -> LumaClient {
-    let base = if provider == "luma" { format!("{EMULATOR}/dream-machine/v1") } else { EMULATOR.to_string() };
-    LumaClient::new(js(json!({ "provider": provider, "apiKey": "test-key", "baseUrl": base, "maxRetries": 3 }))).unwrap()
+    let base = if provider == "luma" {
+        format!("{EMULATOR}/dream-machine/v1")
+    } else {
+        EMULATOR.to_string()
+    };
+    LumaClient::new(js(
+        json!({ "provider": provider, "apiKey": "test-key", "baseUrl": base, "maxRetries": 3 }),
+    ))
+    .unwrap()
 }
 
 async fn ok(p: Promise) -> Value {
@@ -86,19 +112,30 @@ async fn generate_wait_extend(provider: &str, backward: bool) {
     let c = client(provider);
     let parent = generate_and_wait(&c, "A jellyfish in the ocean").await;
     assert_eq!(parent["state"], "completed");
-    assert!(parent["videoUrl"].as_str().unwrap().starts_with("http://127.0.0.1"));
+    assert!(parent["videoUrl"]
+        .as_str()
+        .unwrap()
+        .starts_with("http://127.0.0.1"));
     let mut seen = Vec::new();
     let direction = if backward { "backward" } else { "forward" };
-    let ext = ok(c.extend(js(json!({ "generationId": parent["id"], "prompt": "It swims away", "direction": direction })))).await;
-    let on_progress = wasm_bindgen::closure::Closure::<dyn FnMut(JsValue)>::new(move |g: JsValue| {
-        seen.push(rust(&g)["state"].as_str().unwrap().to_string());
-    });
+    let ext = ok(c.extend(js(
+        json!({ "generationId": parent["id"], "prompt": "It swims away", "direction": direction }),
+    )))
+    .await;
+    let on_progress =
+        wasm_bindgen::closure::Closure::<dyn FnMut(JsValue)>::new(move |g: JsValue| {
+            seen.push(rust(&g)["state"].as_str().unwrap().to_string());
+        });
     let opts = Object::new();
     Reflect::set(&opts, &"onProgress".into(), on_progress.as_ref()).unwrap();
     let done = ok(c.wait(ext["id"].as_str().unwrap().into(), opts.into())).await;
     assert_eq!(done["state"], "completed");
     assert_ne!(done["videoUrl"], parent["videoUrl"]);
-    let both = ok(c.get_many(vec![parent["id"].as_str().unwrap().into(), ext["id"].as_str().unwrap().into()])).await;
+    let both = ok(c.get_many(vec![
+        parent["id"].as_str().unwrap().into(),
+        ext["id"].as_str().unwrap().into(),
+    ]))
+    .await;
     assert_eq!(both[0]["id"], parent["id"]);
     assert_eq!(both[1]["id"], ext["id"]);
     assert_eq!(both[1]["state"], "completed");
@@ -111,7 +148,11 @@ async fn backward_is_unsupported_and_sends_nothing(provider: &str) {
     let (code, e) = err(c.extend(js(json!({ "generationId": "0f3ea4aa-10e7-4dae-af0b-263ab4ac45f9", "prompt": "before", "direction": "backward" })))).await;
     assert_eq!(code, "unsupported");
     assert_eq!(rust(&get(&e, "issues"))[0]["field"], "direction");
-    assert_eq!(counters().await["requests"], before["requests"], "nothing was sent");
+    assert_eq!(
+        counters().await["requests"],
+        before["requests"],
+        "nothing was sent"
+    );
 }
 
 async fn moderated_prompt_fails_with_reason(provider: &str) {
@@ -120,8 +161,15 @@ async fn moderated_prompt_fails_with_reason(provider: &str) {
     let g = ok(c.generate(js(json!({ "prompt": "a blacklisted scene" })))).await;
     let (code, e) = err(c.wait(g["id"].as_str().unwrap().into(), JsValue::UNDEFINED)).await;
     assert_eq!(code, "generation_failed");
-    let reason = rust(&get(&e, "generation"))["failureReason"].as_str().unwrap_or_default().to_string();
-    assert!(!reason.is_empty(), "failure reason surfaced: {:?}", rust(&e));
+    let reason = rust(&get(&e, "generation"))["failureReason"]
+        .as_str()
+        .unwrap_or_default()
+        .to_string();
+    assert!(
+        !reason.is_empty(),
+        "failure reason surfaced: {:?}",
+        rust(&e)
+    );
 }
 
 async fn retries_429_and_5xx(provider: &str) {
@@ -131,13 +179,24 @@ async fn retries_429_and_5xx(provider: &str) {
     let done = generate_and_wait(&c, "A jellyfish in the ocean").await;
     assert_eq!(done["state"], "completed");
     let n = counters().await;
-    assert!(n["faults_injected"].as_object().map(|m| m.values().any(|v| v.as_u64() > Some(0))).unwrap_or(false), "{n}");
+    assert!(
+        n["faults_injected"]
+            .as_object()
+            .map(|m| m.values().any(|v| v.as_u64() > Some(0)))
+            .unwrap_or(false),
+        "{n}"
+    );
     assert_eq!(n["duplicate_creates"], 0);
 }
 
 async fn abort_during_sleep_and_request(provider: &str) {
     reset().await;
-    fetch_json("POST", "/__emulator/config", Some(json!({ "job_ms": 60000 }))).await;
+    fetch_json(
+        "POST",
+        "/__emulator/config",
+        Some(json!({ "job_ms": 60000 })),
+    )
+    .await;
     let c = client(provider);
     let g = ok(c.generate(js(json!({ "prompt": "A very slow jellyfish" })))).await;
     for slow in [false, true] {
@@ -150,7 +209,11 @@ async fn abort_during_sleep_and_request(provider: &str) {
         let started = js_sys::Date::now();
         let p = c.wait(g["id"].as_str().unwrap().into(), opts.into());
         sleep(300).await;
-        get(&controller, "abort").dyn_into::<js_sys::Function>().unwrap().call0(&controller).unwrap();
+        get(&controller, "abort")
+            .dyn_into::<js_sys::Function>()
+            .unwrap()
+            .call0(&controller)
+            .unwrap();
         let (code, _) = err(p).await;
         assert_eq!(code, "aborted");
         assert!(js_sys::Date::now() - started < 1500.0, "aborted at once");
@@ -159,22 +222,34 @@ async fn abort_during_sleep_and_request(provider: &str) {
 
 async fn deadline_rejects_with_timeout(provider: &str) {
     reset().await;
-    fetch_json("POST", "/__emulator/config", Some(json!({ "job_ms": 60000 }))).await;
+    fetch_json(
+        "POST",
+        "/__emulator/config",
+        Some(json!({ "job_ms": 60000 })),
+    )
+    .await;
     let c = client(provider);
     let g = ok(c.generate(js(json!({ "prompt": "A very slow jellyfish" })))).await;
-    let (code, _) = err(c.wait(g["id"].as_str().unwrap().into(), js(json!({ "timeoutMs": 400 })))).await;
+    let (code, _) = err(c.wait(
+        g["id"].as_str().unwrap().into(),
+        js(json!({ "timeoutMs": 400 })),
+    ))
+    .await;
     assert_eq!(code, "timeout");
 }
 
 fn web_abort_controller() -> JsValue {
-    let ctor: js_sys::Function = get(&js_sys::global(), "AbortController").dyn_into().unwrap();
+    let ctor: js_sys::Function = get(&js_sys::global(), "AbortController")
+        .dyn_into()
+        .unwrap();
     Reflect::construct(&ctor, &js_sys::Array::new()).unwrap()
 }
 
 async fn sleep(ms: i32) {
     let p = Promise::new(&mut |resolve, _| {
         let set: js_sys::Function = get(&js_sys::global(), "setTimeout").dyn_into().unwrap();
-        set.call2(&JsValue::UNDEFINED, &resolve, &ms.into()).unwrap();
+        set.call2(&JsValue::UNDEFINED, &resolve, &ms.into())
+            .unwrap();
     });
     JsFuture::from(p).await.unwrap();
 }
@@ -216,7 +291,12 @@ async fn invalid_request_names_every_field_and_sends_nothing() {
     let (code, e) = err(c.generate(js(json!({ "prompt": "hi", "aspectRatio": "19:9" })))).await;
     assert_eq!(code, "invalid_request");
     let issues = rust(&get(&e, "issues"));
-    let fields: Vec<&str> = issues.as_array().unwrap().iter().map(|i| i["field"].as_str().unwrap()).collect();
+    let fields: Vec<&str> = issues
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|i| i["field"].as_str().unwrap())
+        .collect();
     assert_eq!(fields, ["prompt", "aspectRatio"]);
     assert_eq!(counters().await["requests"], before["requests"]);
 }
@@ -227,6 +307,9 @@ fn bad_options_throw_a_luma_error() {
         Ok(_) => panic!("accepted an unknown provider"),
         Err(e) => e,
     };
-    assert_eq!(get(&e, "code").as_string().as_deref(), Some("invalid_request"));
+    assert_eq!(
+        get(&e, "code").as_string().as_deref(),
+        Some("invalid_request")
+    );
     assert!(get(&e, "message").as_string().unwrap().contains("openai"));
 }

@@ -57,7 +57,12 @@ impl Schedule {
     /// `submitted_at_ms`: when the create was answered; `now_ms`: the time now.
     pub fn new(config: PollConfig, submitted_at_ms: u64, now_ms: u64, _seed: u64) -> Schedule {
         let _ = now_ms;
-        Schedule { config, next_at: submitted_at_ms + 3_000, last: None, in_flight: false }
+        Schedule {
+            config,
+            next_at: submitted_at_ms + 3_000,
+            last: None,
+            in_flight: false,
+        }
     }
 
     pub fn poll(&mut self, now_ms: u64) -> Action {
@@ -81,14 +86,23 @@ impl Schedule {
 
     pub fn observe(&mut self, now_ms: u64, generation: &Generation) {
         self.in_flight = false;
-        self.last = Some(self.last.map_or(generation.state, |s| s.advance(generation.state)));
-        self.next_at = if self.config.long_poll { now_ms } else { now_ms + 3_000 };
+        self.last = Some(
+            self.last
+                .map_or(generation.state, |s| s.advance(generation.state)),
+        );
+        self.next_at = if self.config.long_poll {
+            now_ms
+        } else {
+            now_ms + 3_000
+        };
     }
 
     /// A get that failed after the client's own retries; `retry_after_ms` is the server's ask.
     pub fn observe_error(&mut self, now_ms: u64, retry_after_ms: Option<u64>) {
         self.in_flight = false;
-        let wait = retry_after_ms.unwrap_or(3_000).min(self.config.max_retry_after_ms);
+        let wait = retry_after_ms
+            .unwrap_or(3_000)
+            .min(self.config.max_retry_after_ms);
         self.next_at = now_ms + wait;
     }
 }
@@ -96,7 +110,12 @@ impl Schedule {
 /// Retry-After in ms from `retry-after-ms`, `retry-after` seconds, or an HTTP date (which needs
 /// the time now, in ms since the Unix epoch).
 pub fn retry_after_ms(headers: &[(String, String)], now_unix_ms: u64) -> Option<u64> {
-    let get = |n: &str| headers.iter().find(|(k, _)| k.eq_ignore_ascii_case(n)).map(|(_, v)| v.trim());
+    let get = |n: &str| {
+        headers
+            .iter()
+            .find(|(k, _)| k.eq_ignore_ascii_case(n))
+            .map(|(_, v)| v.trim())
+    };
     if let Some(ms) = get("retry-after-ms").and_then(|v| v.parse::<f64>().ok()) {
         return (ms.is_finite() && ms >= 0.0).then_some(ms as u64);
     }
