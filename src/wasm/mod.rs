@@ -6,6 +6,7 @@ pub mod js;
 mod timer;
 mod transport;
 mod watch;
+mod webhook;
 
 use std::cell::RefCell;
 use std::rc::Rc;
