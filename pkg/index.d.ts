@@ -91,7 +91,7 @@ export interface Generation {
 
 export interface ValidationIssue {
   field: string;
-  rule: "required" | "min_length" | "max_length" | "one_of" | "uuid" | "url_scheme" | "loop" | "unsupported";
+  rule: "required" | "min_length" | "max_length" | "one_of" | "uuid" | "url_scheme" | "loop" | "unsupported" | "parent_state";
   message: string;
 }
 
