@@ -133,7 +133,19 @@ impl App {
             }
         };
         let id = s.rng.uuid();
-        let segment = (s.rng.next_u64() % self.clips.len().max(1) as u64) as usize;
+        // A new segment never repeats its neighbour, so every extension is visibly new.
+        let n = self.clips.len().max(1);
+        let mut segment = (s.rng.next_u64() % n as u64) as usize;
+        let neighbours = [
+            new.segments_before.last().copied(),
+            new.segments_after.first().copied(),
+        ];
+        for _ in 0..n {
+            if !neighbours.contains(&Some(segment)) {
+                break;
+            }
+            segment = (segment + 1) % n;
+        }
         let segments = [new.segments_before, vec![segment], new.segments_after].concat();
         let job = Job {
             id: id.clone(),

@@ -8,38 +8,92 @@ use serde_json::{json, Value};
 const V1: &str = "/dream-machine/v1";
 
 fn create(e: &Emulator, body: Value) -> common::Resp {
-    e.bearer("POST", &format!("{V1}/generations/video"), Some(&body.to_string()))
+    e.bearer(
+        "POST",
+        &format!("{V1}/generations/video"),
+        Some(&body.to_string()),
+    )
 }
 
 fn completed(e: &Emulator, prompt: &str) -> Value {
-    let id = create(e, json!({ "model": "ray-2", "prompt": prompt })).json()["id"].as_str().unwrap().to_string();
-    e.until_done(|| e.bearer("GET", &format!("{V1}/generations/{id}"), None).json(), |g| g["state"] == "completed")
+    let id = create(e, json!({ "model": "ray-2", "prompt": prompt })).json()["id"]
+        .as_str()
+        .unwrap()
+        .to_string();
+    e.until_done(
+        || {
+            e.bearer("GET", &format!("{V1}/generations/{id}"), None)
+                .json()
+        },
+        |g| g["state"] == "completed",
+    )
 }
 
 #[test]
 fn create_get_list_delete() {
     let e = Emulator::start();
-    let r = create(&e, json!({ "model": "ray-2", "prompt": "A teddy bear in sunglasses", "aspect_ratio": "16:9", "loop": true }));
+    let r = create(
+        &e,
+        json!({ "model": "ray-2", "prompt": "A teddy bear in sunglasses", "aspect_ratio": "16:9", "loop": true }),
+    );
     assert_eq!(r.status, 201);
     let g = r.json();
     assert_eq!(g["state"], "queued");
     assert_eq!(g["request"]["aspect_ratio"], "16:9");
     let id = g["id"].as_str().unwrap().to_string();
-    let done = e.until_done(|| e.bearer("GET", &format!("{V1}/generations/{id}"), None).json(), |g| g["state"] == "completed");
-    assert!(done["assets"]["video"].as_str().unwrap().starts_with(&e.url));
+    let done = e.until_done(
+        || {
+            e.bearer("GET", &format!("{V1}/generations/{id}"), None)
+                .json()
+        },
+        |g| g["state"] == "completed",
+    );
+    assert!(done["assets"]["video"]
+        .as_str()
+        .unwrap()
+        .starts_with(&e.url));
     // The older create path takes the same body.
-    assert_eq!(e.bearer("POST", &format!("{V1}/generations"), Some(&json!({ "model": "ray-flash-2", "prompt": "Another one" }).to_string())).status, 201);
-    let list = e.bearer("GET", &format!("{V1}/generations?limit=1&offset=0"), None).json();
-    assert_eq!((list["count"].as_u64(), list["has_more"].as_bool()), (Some(1), Some(true)));
-    assert_eq!(e.bearer("DELETE", &format!("{V1}/generations/{id}"), None).status, 204);
-    assert_eq!(e.bearer("GET", &format!("{V1}/generations/{id}"), None).status, 404);
-    assert_eq!(e.bearer("GET", &format!("{V1}/generations/{id}"), None).json()["detail"], "Generation not found");
+    assert_eq!(
+        e.bearer(
+            "POST",
+            &format!("{V1}/generations"),
+            Some(&json!({ "model": "ray-flash-2", "prompt": "Another one" }).to_string())
+        )
+        .status,
+        201
+    );
+    let list = e
+        .bearer("GET", &format!("{V1}/generations?limit=1&offset=0"), None)
+        .json();
+    assert_eq!(
+        (list["count"].as_u64(), list["has_more"].as_bool()),
+        (Some(1), Some(true))
+    );
+    assert_eq!(
+        e.bearer("DELETE", &format!("{V1}/generations/{id}"), None)
+            .status,
+        204
+    );
+    assert_eq!(
+        e.bearer("GET", &format!("{V1}/generations/{id}"), None)
+            .status,
+        404
+    );
+    assert_eq!(
+        e.bearer("GET", &format!("{V1}/generations/{id}"), None)
+            .json()["detail"],
+        "Generation not found"
+    );
 }
 
 #[test]
 fn auth_is_a_bearer_key() {
     let e = Emulator::start();
-    for auth in [vec![], vec![("authorization", "Bearer wrong")], vec![("authorization", common::KEY)]] {
+    for auth in [
+        vec![],
+        vec![("authorization", "Bearer wrong")],
+        vec![("authorization", common::KEY)],
+    ] {
         let r = e.call("GET", &format!("{V1}/generations"), &auth, None);
         assert_eq!(r.status, 401);
         assert!(r.json()["detail"].is_string());
@@ -55,20 +109,59 @@ fn every_validation_rule_answers_400_with_the_services_message() {
     let gen = json!({ "type": "generation", "id": pid });
     let cases = [
         (json!({ "prompt": "no model" }), "Model is required"),
-        (json!({ "model": "ray-9", "prompt": "bad model" }), "Invalid model"),
+        (
+            json!({ "model": "ray-9", "prompt": "bad model" }),
+            "Invalid model",
+        ),
         (json!({ "model": "ray-2" }), "Prompt is required"),
-        (json!({ "model": "ray-2", "prompt": "hi" }), "Prompt is too short, minimum length is 3 characters"),
-        (json!({ "model": "ray-2", "prompt": "x".repeat(5001) }), "Prompt is too long, maximum length is 5000 characters"),
-        (json!({ "model": "ray-2", "prompt": "A jellyfish", "aspect_ratio": "19:9" }), "Invalid aspect ratio"),
-        (json!({ "model": "ray-2", "prompt": "A jellyfish", "keyframes": {} }), "No keyframes provided"),
-        (json!({ "model": "ray-2", "prompt": "back", "loop": true, "keyframes": { "frame1": gen } }), "Loop is not supported for extend reverse"),
-        (json!({ "model": "ray-2", "prompt": "to img", "loop": true, "keyframes": { "frame0": gen, "frame1": img } }), "Loop is not supported for interpolate video to image"),
-        (json!({ "model": "ray-2", "prompt": "from img", "loop": true, "keyframes": { "frame0": img, "frame1": gen } }), "Loop is not supported for interpolate image to video"),
-        (json!({ "model": "ray-2", "prompt": "bridge", "loop": true, "keyframes": { "frame0": gen, "frame1": gen } }), "Loop is not supported for interpolate between two videos"),
-        (json!({ "model": "ray-2", "prompt": "two imgs", "loop": true, "keyframes": { "frame0": img, "frame1": img } }), "Loop is not supported for keyframes"),
-        (json!({ "model": "ray-2", "prompt": "http img", "keyframes": { "frame0": { "type": "image", "url": "http://example.com/a.png" } } }), "Invalid image URL"),
-        (json!({ "model": "ray-2", "prompt": "ghost", "keyframes": { "frame0": { "type": "generation", "id": "0f3ea4aa-10e7-4dae-af0b-263ab4ac45f9" } } }), "not found"),
-        (json!({ "model": "ray-2", "prompt": "res", "resolution": "8k" }), "Invalid resolution"),
+        (
+            json!({ "model": "ray-2", "prompt": "hi" }),
+            "Prompt is too short, minimum length is 3 characters",
+        ),
+        (
+            json!({ "model": "ray-2", "prompt": "x".repeat(5001) }),
+            "Prompt is too long, maximum length is 5000 characters",
+        ),
+        (
+            json!({ "model": "ray-2", "prompt": "A jellyfish", "aspect_ratio": "19:9" }),
+            "Invalid aspect ratio",
+        ),
+        (
+            json!({ "model": "ray-2", "prompt": "A jellyfish", "keyframes": {} }),
+            "No keyframes provided",
+        ),
+        (
+            json!({ "model": "ray-2", "prompt": "back", "loop": true, "keyframes": { "frame1": gen } }),
+            "Loop is not supported for extend reverse",
+        ),
+        (
+            json!({ "model": "ray-2", "prompt": "to img", "loop": true, "keyframes": { "frame0": gen, "frame1": img } }),
+            "Loop is not supported for interpolate video to image",
+        ),
+        (
+            json!({ "model": "ray-2", "prompt": "from img", "loop": true, "keyframes": { "frame0": img, "frame1": gen } }),
+            "Loop is not supported for interpolate image to video",
+        ),
+        (
+            json!({ "model": "ray-2", "prompt": "bridge", "loop": true, "keyframes": { "frame0": gen, "frame1": gen } }),
+            "Loop is not supported for interpolate between two videos",
+        ),
+        (
+            json!({ "model": "ray-2", "prompt": "two imgs", "loop": true, "keyframes": { "frame0": img, "frame1": img } }),
+            "Loop is not supported for keyframes",
+        ),
+        (
+            json!({ "model": "ray-2", "prompt": "http img", "keyframes": { "frame0": { "type": "image", "url": "http://example.com/a.png" } } }),
+            "Invalid image URL",
+        ),
+        (
+            json!({ "model": "ray-2", "prompt": "ghost", "keyframes": { "frame0": { "type": "generation", "id": "0f3ea4aa-10e7-4dae-af0b-263ab4ac45f9" } } }),
+            "not found",
+        ),
+        (
+            json!({ "model": "ray-2", "prompt": "res", "resolution": "8k" }),
+            "Invalid resolution",
+        ),
     ];
     for (body, message) in cases {
         let r = create(&e, body.clone());
@@ -84,18 +177,39 @@ fn every_validation_rule_answers_400_with_the_services_message() {
 #[test]
 fn the_parent_must_be_completed() {
     let e = Emulator::with_args(&["--admin", "--job-ms", "5000"]);
-    let id = create(&e, json!({ "model": "ray-2", "prompt": "Still dreaming" })).json()["id"].as_str().unwrap().to_string();
-    let r = create(&e, json!({ "model": "ray-2", "prompt": "Too soon", "keyframes": { "frame0": { "type": "generation", "id": id } } }));
+    let id = create(&e, json!({ "model": "ray-2", "prompt": "Still dreaming" })).json()["id"]
+        .as_str()
+        .unwrap()
+        .to_string();
+    let r = create(
+        &e,
+        json!({ "model": "ray-2", "prompt": "Too soon", "keyframes": { "frame0": { "type": "generation", "id": id } } }),
+    );
     assert_eq!(r.status, 400);
-    assert!(r.json()["detail"].as_str().unwrap().contains("must be completed"));
+    assert!(r.json()["detail"]
+        .as_str()
+        .unwrap()
+        .contains("must be completed"));
 }
 
 #[test]
 fn moderated_prompts_fail_after_acceptance() {
     let e = Emulator::start();
-    let r = create(&e, json!({ "model": "ray-2", "prompt": "A blacklisted scene" }));
+    let r = create(
+        &e,
+        json!({ "model": "ray-2", "prompt": "A blacklisted scene" }),
+    );
     assert_eq!(r.status, 201);
     let id = r.json()["id"].as_str().unwrap().to_string();
-    let g = e.until_done(|| e.bearer("GET", &format!("{V1}/generations/{id}"), None).json(), |g| g["state"] == "failed" || g["state"] == "completed");
-    assert_eq!((g["state"].as_str(), g["failure_reason"].as_str()), (Some("failed"), Some("Contains blacklisted words")));
+    let g = e.until_done(
+        || {
+            e.bearer("GET", &format!("{V1}/generations/{id}"), None)
+                .json()
+        },
+        |g| g["state"] == "failed" || g["state"] == "completed",
+    );
+    assert_eq!(
+        (g["state"].as_str(), g["failure_reason"].as_str()),
+        (Some("failed"), Some("Contains blacklisted words"))
+    );
 }

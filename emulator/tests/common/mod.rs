@@ -25,10 +25,14 @@ pub struct Resp {
 
 impl Resp {
     pub fn json(&self) -> Value {
-        serde_json::from_slice(&self.body).unwrap_or_else(|e| panic!("not JSON ({e}): {}", String::from_utf8_lossy(&self.body)))
+        serde_json::from_slice(&self.body)
+            .unwrap_or_else(|e| panic!("not JSON ({e}): {}", String::from_utf8_lossy(&self.body)))
     }
     pub fn header(&self, name: &str) -> Option<&str> {
-        self.headers.iter().find(|(k, _)| k.eq_ignore_ascii_case(name)).map(|(_, v)| v.as_str())
+        self.headers
+            .iter()
+            .find(|(k, _)| k.eq_ignore_ascii_case(name))
+            .map(|(_, v)| v.as_str())
     }
 }
 
@@ -46,17 +50,33 @@ impl Emulator {
             .spawn()
             .expect("the emulator starts");
         let mut line = String::new();
-        BufReader::new(child.stdout.take().expect("stdout")).read_line(&mut line).expect("first line");
-        let url = line.trim().strip_prefix("listening on ").unwrap_or_else(|| panic!("first line was {line:?}")).to_string();
+        BufReader::new(child.stdout.take().expect("stdout"))
+            .read_line(&mut line)
+            .expect("first line");
+        let url = line
+            .trim()
+            .strip_prefix("listening on ")
+            .unwrap_or_else(|| panic!("first line was {line:?}"))
+            .to_string();
         let addr = url.trim_start_matches("http://").to_string();
         Emulator { child, url, addr }
     }
 
-    pub fn try_call(&self, method: &str, path: &str, headers: &[(&str, &str)], body: Option<&str>) -> std::io::Result<Resp> {
+    pub fn try_call(
+        &self,
+        method: &str,
+        path: &str,
+        headers: &[(&str, &str)],
+        body: Option<&str>,
+    ) -> std::io::Result<Resp> {
         let mut s = TcpStream::connect(&self.addr)?;
         s.set_read_timeout(Some(Duration::from_secs(60)))?;
         let body = body.unwrap_or("");
-        let mut head = format!("{method} {path} HTTP/1.1\r\nhost: {}\r\nconnection: close\r\ncontent-length: {}\r\n", self.addr, body.len());
+        let mut head = format!(
+            "{method} {path} HTTP/1.1\r\nhost: {}\r\nconnection: close\r\ncontent-length: {}\r\n",
+            self.addr,
+            body.len()
+        );
         for (k, v) in headers {
             head.push_str(&format!("{k}: {v}\r\n"));
         }
@@ -65,25 +85,60 @@ impl Emulator {
         s.write_all(body.as_bytes())?;
         let mut raw = Vec::new();
         s.read_to_end(&mut raw)?;
-        let split = raw.windows(4).position(|w| w == b"\r\n\r\n").ok_or_else(|| std::io::Error::other("no answer"))?;
+        let split = raw
+            .windows(4)
+            .position(|w| w == b"\r\n\r\n")
+            .ok_or_else(|| std::io::Error::other("no answer"))?;
         let head = String::from_utf8_lossy(&raw[..split]).to_string();
         let mut lines = head.lines();
-        let status = lines.next().and_then(|l| l.split_whitespace().nth(1)).and_then(|s| s.parse().ok()).unwrap_or(0);
-        let headers = lines.filter_map(|l| l.split_once(':')).map(|(k, v)| (k.trim().to_string(), v.trim().to_string())).collect();
-        Ok(Resp { status, headers, body: raw[split + 4..].to_vec() })
+        let status = lines
+            .next()
+            .and_then(|l| l.split_whitespace().nth(1))
+            .and_then(|s| s.parse().ok())
+            .unwrap_or(0);
+        let headers = lines
+            .filter_map(|l| l.split_once(':'))
+            .map(|(k, v)| (k.trim().to_string(), v.trim().to_string()))
+            .collect();
+        Ok(Resp {
+            status,
+            headers,
+            body: raw[split + 4..].to_vec(),
+        })
     }
 
-    pub fn call(&self, method: &str, path: &str, headers: &[(&str, &str)], body: Option<&str>) -> Resp {
-        self.try_call(method, path, headers, body).unwrap_or_else(|e| panic!("{method} {path}: {e}"))
+    pub fn call(
+        &self,
+        method: &str,
+        path: &str,
+        headers: &[(&str, &str)],
+        body: Option<&str>,
+    ) -> Resp {
+        self.try_call(method, path, headers, body)
+            .unwrap_or_else(|e| panic!("{method} {path}: {e}"))
     }
 
     /// With `Authorization: Bearer <key>`.
     pub fn bearer(&self, method: &str, path: &str, body: Option<&str>) -> Resp {
-        self.call(method, path, &[("authorization", &format!("Bearer {KEY}")), ("content-type", "application/json")], body)
+        self.call(
+            method,
+            path,
+            &[
+                ("authorization", &format!("Bearer {KEY}")),
+                ("content-type", "application/json"),
+            ],
+            body,
+        )
     }
 
     pub fn admin(&self, path: &str, body: Value) -> Value {
-        self.call("POST", &format!("/__emulator/{path}"), &[], Some(&body.to_string())).json()
+        self.call(
+            "POST",
+            &format!("/__emulator/{path}"),
+            &[],
+            Some(&body.to_string()),
+        )
+        .json()
     }
 
     pub fn counters(&self) -> Value {
@@ -91,7 +146,11 @@ impl Emulator {
     }
 
     /// Polls a luma-shaped get until the state is terminal.
-    pub fn until_done(&self, mut get: impl FnMut() -> Value, done: impl Fn(&Value) -> bool) -> Value {
+    pub fn until_done(
+        &self,
+        mut get: impl FnMut() -> Value,
+        done: impl Fn(&Value) -> bool,
+    ) -> Value {
         for _ in 0..200 {
             let v = get();
             if done(&v) {
