@@ -8,13 +8,14 @@ WASM := target/wasm32-unknown-unknown/release/luma_extend.wasm
 .PHONY: test lint test-native test-types test-wasm pkg tools bench-poll
 
 ## Run every test.
-test: lint test-native test-types
+test: lint test-native test-types test-wasm
 
 tools:
 	scripts/install-tools.sh
 
 lint:
 	cargo clippy --workspace --all-targets -- -D warnings
+	cargo clippy --lib --target wasm32-unknown-unknown -- -D warnings
 
 ## The pure core and the emulator, natively.
 test-native:
@@ -24,6 +25,13 @@ test-native:
 test-types:
 	scripts/install-tools.sh npm
 	node tests/types/check.mjs
+
+## The JS-facing client in Node and in headless Chromium, against the emulator, every provider.
+test-wasm:
+	scripts/install-tools.sh wasm browser
+	scripts/with-emulator.sh cargo test --target wasm32-unknown-unknown --test wasm
+	WASM_BINDGEN_USE_BROWSER=1 WASM_BINDGEN_TEST_TIMEOUT=600 \
+	  scripts/with-emulator.sh cargo test --target wasm32-unknown-unknown --test wasm
 
 ## The npm package in pkg/: wasm-bindgen (the pinned CLI) and wasm-opt from npm's binaryen.
 pkg:
