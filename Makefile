@@ -5,10 +5,10 @@ export CARGO_TERM_COLOR := never
 export PROPTEST_CASES ?= 2000
 WASM := target/wasm32-unknown-unknown/release/luma_extend.wasm
 
-.PHONY: test lint test-native test-types test-wasm pkg tools bench-poll
+.PHONY: test lint test-native test-types test-wasm test-pkg pkg tools bench-poll bench-client
 
 ## Run every test.
-test: lint test-native test-types test-wasm
+test: tools lint test-native test-types test-wasm test-pkg
 
 tools:
 	scripts/install-tools.sh
@@ -32,6 +32,11 @@ test-wasm:
 	scripts/with-emulator.sh cargo test --target wasm32-unknown-unknown --test wasm
 	WASM_BINDGEN_USE_BROWSER=1 WASM_BINDGEN_TEST_TIMEOUT=600 \
 	  scripts/with-emulator.sh cargo test --target wasm32-unknown-unknown --test wasm
+
+## The packed tarball in an empty project: Node ESM, a page in Chromium, a Worker in workerd.
+test-pkg: pkg
+	scripts/install-tools.sh browser npm
+	scripts/with-emulator.sh node tests/pkg/check.mjs
 
 ## The npm package in pkg/: wasm-bindgen (the pinned CLI) and wasm-opt from npm's binaryen.
 pkg:
