@@ -28,6 +28,8 @@ export interface ClientOptions {
   maxRetries?: number;
   /** Used instead of the global fetch. */
   fetch?: typeof fetch;
+  /** How long this provider's jobs usually take, in ms; polling plans around it. Default 110000. */
+  typicalJobMs?: number;
 }
 
 export type Keyframe = { type: "image"; url: string } | { type: "generation"; id: string };

@@ -99,6 +99,7 @@ fn client<'a>(
         ClientOptions {
             max_retries,
             seed: 1,
+            typical_job_ms: None,
         },
     )
 }
@@ -301,6 +302,32 @@ fn wait_times_out_at_the_deadline() {
     .unwrap_err();
     assert_eq!(e.code, ErrorCode::Timeout);
     assert!(*c.now.borrow() <= 20_000, "never sleeps past the deadline");
+}
+
+#[test]
+fn a_typical_job_length_sets_the_pace() {
+    let (s, c) = setup(vec![
+        gen(ID, "queued"),
+        gen(ID, "dreaming"),
+        gen(ID, "completed"),
+    ]);
+    let options = ClientOptions {
+        max_retries: 2,
+        seed: 1,
+        typical_job_ms: Some(4_000),
+    };
+    let cl = Client::new(
+        Provider::new(ProviderKind::Luma, "k", None),
+        &s,
+        &c,
+        options,
+    );
+    block_on(cl.wait(ID, WaitOptions::default(), &mut |_| {})).unwrap();
+    assert!(
+        *c.now.borrow() < 3_000,
+        "three checks within a short job's length: {}",
+        c.now.borrow()
+    );
 }
 
 #[test]

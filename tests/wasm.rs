@@ -83,7 +83,7 @@ fn client(provider: &str) -> LumaClient {
         EMULATOR.to_string()
     };
     LumaClient::new(js(
-        json!({ "provider": provider, "apiKey": "test-key", "baseUrl": base, "maxRetries": 3 }),
+        json!({ "provider": provider, "apiKey": "test-key", "baseUrl": base, "maxRetries": 3, "typicalJobMs": 1000 }),
     ))
     .unwrap()
 }
@@ -204,6 +204,7 @@ async fn retries_429_and_5xx(provider: &str) {
 
 /// Aborts while the client sleeps between checks, and while a (slow) request is in flight.
 async fn abort_during_sleep_and_request(provider: &str, long_poll: bool) {
+    // Long-poll is always in a request; the first round then aborts one that holds.
     reset().await;
     fetch_json(
         "POST",
@@ -221,8 +222,8 @@ async fn abort_during_sleep_and_request(provider: &str, long_poll: bool) {
         let opts = Object::new();
         Reflect::set(&opts, &"signal".into(), &get(&controller, "signal")).unwrap();
         let p = c.wait(g["id"].as_str().unwrap().into(), opts.into());
-        // The first check of a polling provider is 3 s after submit; long-poll asks at once.
-        sleep(if in_request && !long_poll { 3500 } else { 300 }).await;
+        // The first check comes 200 ms after submit (typicalJobMs 1000); long-poll asks at once.
+        sleep(if long_poll { 100 } else { 300 }).await;
         let aborted_at = js_sys::Date::now();
         get(&controller, "abort")
             .dyn_into::<js_sys::Function>()

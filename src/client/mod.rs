@@ -51,6 +51,8 @@ pub struct ClientOptions {
     pub max_retries: u32,
     /// Seeds retry and polling jitter.
     pub seed: u64,
+    /// How long the provider's jobs usually take; the polling schedule plans around it.
+    pub typical_job_ms: Option<u64>,
 }
 
 impl Default for ClientOptions {
@@ -58,6 +60,7 @@ impl Default for ClientOptions {
         ClientOptions {
             max_retries: 2,
             seed: 0x5eed,
+            typical_job_ms: None,
         }
     }
 }
@@ -178,9 +181,14 @@ impl<T: Transport, C: Timer> Client<T, C> {
         opts: WaitOptions,
         on_change: &mut dyn FnMut(&Generation),
     ) -> Result<Generation, Error> {
+        let kind = self.provider.kind;
+        let base = match self.options.typical_job_ms {
+            Some(ms) => PollConfig::with_typical_job(kind, ms),
+            None => PollConfig::for_provider(kind),
+        };
         let config = PollConfig {
             deadline_ms: opts.deadline_ms,
-            ..PollConfig::for_provider(self.provider.kind)
+            ..base
         };
         let now = self.timer.now_ms();
         let seed = opts

@@ -55,6 +55,18 @@ pub struct PollConfig {
 }
 
 impl PollConfig {
+    /// For a provider whose jobs usually take `typical_job_ms` (the pace scales with it; the
+    /// defaults are for Luma's ~110 s).
+    pub fn with_typical_job(kind: ProviderKind, typical_job_ms: u64) -> PollConfig {
+        let base = PollConfig::for_provider(kind);
+        PollConfig {
+            typical_job_ms,
+            first_check_ms: (typical_job_ms / 36).clamp(200, base.first_check_ms),
+            near_interval_ms: (typical_job_ms / 39).clamp(100, base.near_interval_ms),
+            ..base
+        }
+    }
+
     pub fn for_provider(kind: ProviderKind) -> PollConfig {
         PollConfig {
             long_poll: kind.capabilities().long_poll,

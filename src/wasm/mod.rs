@@ -39,6 +39,8 @@ struct Options {
     timeout_ms: Option<f64>,
     #[serde(default)]
     max_retries: Option<u32>,
+    #[serde(default)]
+    typical_job_ms: Option<f64>,
 }
 
 fn js_error(e: &Error) -> JsValue {
@@ -95,6 +97,10 @@ impl LumaClient {
         let options = ClientOptions {
             max_retries: opts.max_retries.unwrap_or(2),
             seed: js_sys::Math::random().to_bits(),
+            typical_job_ms: opts
+                .typical_job_ms
+                .filter(|ms| *ms > 0.0)
+                .map(|ms| ms as u64),
         };
         Ok(LumaClient {
             provider: Provider::new(kind, key, opts.base_url.as_deref()),
