@@ -45,6 +45,10 @@ pkg:
 	wasm-bindgen --target web --out-dir pkg/dist --out-name luma_extend $(WASM)
 	node_modules/.bin/wasm-opt -Oz pkg/dist/luma_extend_bg.wasm -o pkg/dist/luma_extend_bg.wasm
 
+## Size beside the lumaai SDK, wait() lag per provider, and 500 jobs through 20 % faults.
+bench-client: pkg
+	EMULATOR_ARGS="--speed 1" scripts/with-emulator.sh node benches/client.mjs
+
 ## Polling schedule in virtual time over 10,000 simulated jobs.
 bench-poll:
 	cargo bench --bench poll

@@ -154,6 +154,7 @@ impl App {
             prompt: new.prompt,
             created: Instant::now(),
             created_at: rfc3339(unix_ms()),
+            created_unix_ms: unix_ms(),
             length,
             segments,
             new_segment: segment,

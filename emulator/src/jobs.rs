@@ -61,6 +61,7 @@ pub struct Job {
     pub prompt: String,
     pub created: Instant,
     pub created_at: String,
+    pub created_unix_ms: u128,
     pub length: Duration,
     pub failure: Option<&'static str>,
     /// Indices of media segments, in play order.

@@ -225,7 +225,10 @@ impl<T: Transport, C: Timer> Client<T, C> {
                                 last = Some(g);
                             }
                         }
-                        Err(e) if e.retryable => schedule.observe_error(now, e.retry_after_ms),
+                        // A get is safe to repeat, so a garbled answer is just another try.
+                        Err(e) if e.retryable || e.code == ErrorCode::BadResponse => {
+                            schedule.observe_error(now, e.retry_after_ms)
+                        }
                         Err(e) => return Err(e),
                     }
                 }

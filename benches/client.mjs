@@ -1,0 +1,107 @@
+// make bench-client: the package's size beside the official lumaai SDK, wait() lag per
+// provider against the emulator at --speed 1, and 500 jobs through 20 % injected faults.
+import { readFileSync } from "node:fs";
+import { dirname, join } from "node:path";
+import { fileURLToPath } from "node:url";
+import { gzipSync } from "node:zlib";
+import * as esbuild from "esbuild";
+import { LumaClient, LumaError } from "../pkg/node.js";
+
+const root = join(dirname(fileURLToPath(import.meta.url)), "..");
+const emulator = process.env.LUMA_EMULATOR_URL;
+if (!emulator) throw new Error("run under scripts/with-emulator.sh");
+const gz = (bytes) => gzipSync(bytes, { level: 9 }).length;
+const admin = (path, body) =>
+  fetch(`${emulator}/__emulator/${path}`, { method: body ? "POST" : "GET", body: body && JSON.stringify(body) }).then((r) => r.json());
+const PROVIDERS = ["luma", "aimlapi", "apiframe", "gptge"];
+const base = (p) => (p === "luma" ? `${emulator}/dream-machine/v1` : emulator);
+const quantile = (xs, q) => [...xs].sort((a, b) => a - b)[Math.min(xs.length - 1, Math.floor(q * xs.length))];
+
+// 1. Size: each bundled the same way (esbuild, minified, browser) and gzip -9.
+async function bundle(contents) {
+  const out = await esbuild.build({
+    stdin: { contents, resolveDir: root, loader: "js" }, bundle: true, minify: true, format: "esm",
+    platform: "browser", write: false, logLevel: "error", external: ["*.wasm"],
+  });
+  return out.outputFiles[0].contents;
+}
+const job = `const g = await client.generate({ prompt: "A jellyfish" }); console.log(await client.get(g.id));`;
+const oursJs = await bundle(`import { LumaClient } from "./pkg/browser.js"; const client = new LumaClient({ apiKey: "k" }); ${job}`);
+const wasmGzip = gz(readFileSync(join(root, "pkg/dist/luma_extend_bg.wasm"))) + gz(oursJs);
+const lumaaiJs = await bundle(`import LumaAI from "lumaai"; const client = new LumaAI({ authToken: "k" });
+  const g = await client.generations.create({ prompt: "A jellyfish", model: "ray-2" }); console.log(await client.generations.get(g.id));`);
+const lumaaiGzip = gz(lumaaiJs);
+console.log(`size (gzip -9): luma-extend browser entry ${wasmGzip} B (wasm ${gz(readFileSync(join(root, "pkg/dist/luma_extend_bg.wasm")))} + js ${gz(oursJs)}); lumaai create+get bundle ${lumaaiGzip} B`);
+
+// A client that counts its requests.
+function counted(provider, extra = {}) {
+  const counter = { requests: 0 };
+  const client = new LumaClient({
+    provider, apiKey: "test-key", baseUrl: base(provider), ...extra,
+    fetch: (url, init) => { counter.requests++; return fetch(url, init); },
+  });
+  return { client, counter };
+}
+
+// 2. wait() lag: from the emulator completing a job to wait() resolving.
+await admin("reset", {});
+await admin("config", { job_ms: 4000 });
+console.log("wait lag, 8 jobs of 4 s per provider (emulator --speed 1):");
+for (const provider of PROVIDERS) {
+  const { client, counter } = counted(provider, { typicalJobMs: 4000 });
+  const resolved = await Promise.all(
+    Array.from({ length: 8 }, async (_, i) => {
+      const g = await client.generate({ prompt: `lag ${provider} ${i}` });
+      const done = await client.wait(g.id);
+      return { id: done.id, at: Date.now() };
+    }),
+  );
+  const jobs = new Map((await admin("generations")).map((j) => [j.id, j]));
+  const lags = resolved.map((r) => r.at - (jobs.get(r.id).created_unix_ms + jobs.get(r.id).length_ms));
+  console.log(`  ${provider.padEnd(9)} p50 ${quantile(lags, 0.5)} ms  p95 ${quantile(lags, 0.95)} ms  requests/job ${(counter.requests / 8).toFixed(1)}`);
+}
+
+// 3. Chaos: 500 jobs, 20 % of provider requests faulted.
+await admin("reset", {});
+await admin("config", { job_ms: 400 });
+await admin("faults", {
+  seed: 2026, rate_429: 0.04, retry_after_s: 0, rate_500: 0.03, rate_502: 0.03, rate_503: 0.03,
+  rate_reset: 0.03, reset_after_create: true, rate_slow: 0.02, slow_ms: 800, rate_malformed: 0.02,
+});
+let unhandled = 0;
+process.on("unhandledRejection", () => unhandled++);
+const clients = Object.fromEntries(PROVIDERS.map((p) => [p, counted(p, { typicalJobMs: 400, timeoutMs: 5000 }).client]));
+const learned = new Set();
+const outcome = { completed: 0, failed: 0, lost: 0 };
+const reasons = {};
+const JOBS = 500;
+let next = 0;
+async function worker() {
+  while (next < JOBS) {
+    const i = next++;
+    const client = clients[PROVIDERS[i % 4]];
+    const run = (async () => {
+      const g = await client.generate({ prompt: `chaos job ${i}` });
+      learned.add(g.id);
+      return client.wait(g.id, { timeoutMs: 30_000 });
+    })();
+    const never = new Promise((r) => setTimeout(() => r("lost"), 60_000).unref());
+    try {
+      const r = await Promise.race([run, never]);
+      if (r === "lost") outcome.lost++;
+      else outcome.completed++;
+    } catch (e) {
+      if (!(e instanceof LumaError) || !e.code) throw new Error(`not a clear error: ${e}`);
+      outcome.failed++;
+      reasons[e.code] = (reasons[e.code] ?? 0) + 1;
+    }
+  }
+}
+await Promise.all(Array.from({ length: 50 }, worker));
+await admin("faults", {});
+const counters = await admin("counters");
+const orphaned = (await admin("generations")).filter((j) => !learned.has(j.id)).length;
+console.log(`chaos: ${JOBS} jobs, faults ${JSON.stringify(counters.faults_injected)}`);
+console.log(`  completed ${outcome.completed}, failed with a clear error ${outcome.failed} ${JSON.stringify(reasons)}, lost ${outcome.lost}, duplicate creates ${counters.duplicate_creates}, orphaned ${orphaned}, unhandled rejections ${unhandled}`);
+console.log(`client: wasm_gzip_bytes=${wasmGzip} lumaai_gzip_bytes=${lumaaiGzip} lost=${outcome.lost} duplicate_creates=${counters.duplicate_creates} orphaned=${orphaned}`);
+process.exit(outcome.lost === 0 && unhandled === 0 && counters.duplicate_creates === 0 ? 0 : 1);
