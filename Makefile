@@ -5,10 +5,10 @@ export CARGO_TERM_COLOR := never
 export PROPTEST_CASES ?= 2000
 WASM := target/wasm32-unknown-unknown/release/luma_extend.wasm
 
-.PHONY: test lint test-native test-types test-wasm test-pkg pkg tools bench-poll bench-client
+.PHONY: test lint test-native test-types test-wasm test-pkg test-e2e demo pkg tools bench-poll bench-client
 
 ## Run every test.
-test: tools lint test-native test-types test-wasm test-pkg
+test: tools lint test-native test-types test-wasm test-pkg test-e2e
 
 tools:
 	scripts/install-tools.sh
@@ -37,6 +37,15 @@ test-wasm:
 test-pkg: pkg
 	scripts/install-tools.sh browser npm
 	scripts/with-emulator.sh node tests/pkg/check.mjs
+
+## The demo page end to end in headless Chromium (screenshots in test-output/).
+test-e2e: pkg
+	scripts/install-tools.sh browser npm
+	scripts/with-emulator.sh node tests/e2e/demo.test.mjs
+
+## The demo: the package, the emulator at a human speed and the page, on 127.0.0.1.
+demo: tools
+	scripts/demo.sh
 
 ## The npm package in pkg/: wasm-bindgen (the pinned CLI) and wasm-opt from npm's binaryen.
 pkg:

@@ -1,0 +1,33 @@
+// The demo's static server: www/ at /, the built npm package (pkg/) at /pkg/, and /config.json
+// telling the page where the emulator is. Loopback only.
+// Usage: node www/serve.mjs --emulator http://127.0.0.1:P [--port 8080]
+import { createServer } from "node:http";
+import { readFile } from "node:fs/promises";
+import { dirname, extname, join, normalize } from "node:path";
+import { fileURLToPath } from "node:url";
+
+const root = join(dirname(fileURLToPath(import.meta.url)), "..");
+const arg = (name, fallback) => {
+  const i = process.argv.indexOf(name);
+  return i > 0 ? process.argv[i + 1] : fallback;
+};
+const emulator = arg("--emulator", process.env.LUMA_EMULATOR_URL);
+const port = Number(arg("--port", "0"));
+const types = { ".html": "text/html; charset=utf-8", ".js": "text/javascript", ".css": "text/css", ".wasm": "application/wasm", ".json": "application/json", ".png": "image/png", ".svg": "image/svg+xml" };
+const config = JSON.stringify({ emulatorUrl: emulator, apiKey: "test-key", typicalJobMs: Number(arg("--typical-job-ms", "5000")) });
+
+const server = createServer(async (req, res) => {
+  const path = decodeURIComponent(new URL(req.url, "http://x").pathname);
+  if (path === "/config.json") return res.writeHead(200, { "content-type": types[".json"] }).end(config);
+  const [dir, rest] = path.startsWith("/pkg/") ? ["pkg", path.slice(5)] : ["www", path === "/" ? "index.html" : path.slice(1)];
+  const file = normalize(join(root, dir, rest));
+  if (!file.startsWith(join(root, dir))) return res.writeHead(403).end();
+  let body;
+  try {
+    body = await readFile(file);
+  } catch {
+    return res.writeHead(404).end("not found");
+  }
+  res.writeHead(200, { "content-type": types[extname(file)] ?? "application/octet-stream", "cache-control": "no-store" }).end(body);
+});
+server.listen(port, "127.0.0.1", () => console.log(`demo: http://127.0.0.1:${server.address().port}/`));
