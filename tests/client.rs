@@ -177,6 +177,12 @@ fn creates_are_retried_only_when_unsent_or_rate_limited() {
         block_on(client(ProviderKind::Luma, &s, &c, 2).generate(&prompt())).unwrap();
         assert_eq!(s.sent.borrow().len(), 2);
     }
+    let empty_list = || {
+        ok(
+            200,
+            json!({ "generations": [], "count": 0, "has_more": false }),
+        )
+    };
     for first in [
         ok(500, json!({})),
         ok(503, json!({})),
@@ -184,14 +190,47 @@ fn creates_are_retried_only_when_unsent_or_rate_limited() {
         fail(TransportErrorKind::Other),
         fail(TransportErrorKind::Timeout),
     ] {
-        let (s, c) = setup(vec![first, gen(ID, "queued")]);
+        let (s, c) = setup(vec![first, empty_list()]);
         let e = block_on(client(ProviderKind::Luma, &s, &c, 2).generate(&prompt())).unwrap_err();
-        assert_eq!(s.sent.borrow().len(), 1, "exactly one create sent ({e})");
+        let posts = s
+            .sent
+            .borrow()
+            .iter()
+            .filter(|r| r.method.as_str() == "POST")
+            .count();
+        assert_eq!(posts, 1, "exactly one create sent ({e})");
     }
-    let (s, c) = setup(vec![fail(TransportErrorKind::Other)]);
+    let (s, c) = setup(vec![fail(TransportErrorKind::Other), empty_list()]);
     let e = block_on(client(ProviderKind::Luma, &s, &c, 2).generate(&prompt())).unwrap_err();
     assert_eq!((e.code, e.retryable), (ErrorCode::Network, false));
     assert!(e.message.contains("may have reached the server"));
+}
+
+#[test]
+fn a_create_whose_answer_was_lost_is_found_again_where_the_protocol_lists() {
+    let sent = json!({ "model": "ray-2", "prompt": "A jellyfish in the ocean" });
+    let other = json!({ "id": "11111111-1111-4111-8111-111111111111", "state": "queued", "request": { "model": "ray-2", "prompt": "someone else" } });
+    let ours = json!({ "id": ID, "state": "queued", "request": sent });
+    let (s, c) = setup(vec![
+        fail(TransportErrorKind::Other),
+        ok(200, json!({ "generations": [other, ours] })),
+    ]);
+    let g = block_on(client(ProviderKind::Luma, &s, &c, 2).generate(&prompt())).unwrap();
+    assert_eq!(g.id, ID);
+    let sent_requests = s.sent.borrow();
+    assert_eq!(
+        sent_requests
+            .iter()
+            .filter(|r| r.method.as_str() == "POST")
+            .count(),
+        1,
+        "no second create"
+    );
+    assert!(sent_requests[1].url.contains("/generations?limit="));
+    // Protocols without a list cannot reconcile: the error stands, and nothing more is sent.
+    let (s, c) = setup(vec![fail(TransportErrorKind::Other)]);
+    assert!(block_on(client(ProviderKind::Gptge, &s, &c, 2).generate(&prompt())).is_err());
+    assert_eq!(s.sent.borrow().len(), 1);
 }
 
 #[test]

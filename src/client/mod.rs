@@ -114,7 +114,7 @@ impl<T: Transport, C: Timer> Client<T, C> {
 
     pub async fn generate(&self, req: &GenerateRequest) -> Result<Generation, Error> {
         let http = self.provider.create(req)?;
-        self.fetch_one(http).await
+        self.create(http).await
     }
 
     /// Refuses locally to extend a parent this client has seen unfinished or failed.
@@ -131,7 +131,49 @@ impl<T: Transport, C: Timer> Client<T, C> {
             };
             return Err(Error::from_issues(self.provider.kind, vec![issue]));
         }
-        self.fetch_one(http).await
+        self.create(http).await
+    }
+
+    /// Sends a create. When its fate is unknown (the answer was lost or garbled) and the
+    /// protocol can list recent generations, looks for the one it made, so that neither a
+    /// duplicate nor an orphan results.
+    async fn create(&self, http: HttpRequest) -> Result<Generation, Error> {
+        let body = http.body.clone();
+        let err = match self.fetch_one(http).await {
+            Ok(g) => return Ok(g),
+            Err(e) => e,
+        };
+        let unknown_fate = matches!(
+            err.code,
+            ErrorCode::Network
+                | ErrorCode::Timeout
+                | ErrorCode::BadResponse
+                | ErrorCode::ServerError
+        );
+        match (unknown_fate, self.provider.list_recent(), body) {
+            (true, Some(list), Some(sent)) => self.reconcile(list, &sent).await.unwrap_or(Err(err)),
+            _ => Err(err),
+        }
+    }
+
+    /// A recent generation whose echoed request is exactly `sent` and that no answer has shown
+    /// this client yet.
+    async fn reconcile(
+        &self,
+        list: HttpRequest,
+        sent: &serde_json::Value,
+    ) -> Option<Result<Generation, Error>> {
+        let resp = self.send(list).await.ok()?;
+        let found = self
+            .provider
+            .parse_many(&resp)
+            .ok()?
+            .into_iter()
+            .find(|g| {
+                g.raw.get("request") == Some(sent) && !self.known.borrow().contains_key(&g.id)
+            })?;
+        self.remember(&found);
+        Some(Ok(found))
     }
 
     pub async fn get(&self, id: &str) -> Result<Generation, Error> {

@@ -185,6 +185,14 @@ impl Provider {
         }
     }
 
+    /// The most recent generations, where the protocol can list them (luma and the gateway);
+    /// used to find a generation whose create answer was lost.
+    pub fn list_recent(&self) -> Option<HttpRequest> {
+        let (b, k) = (self.base_url.as_str(), self.api_key.as_str());
+        matches!(self.kind, ProviderKind::Luma | ProviderKind::Gateway)
+            .then(|| luma::list(b, k, 20, 0))
+    }
+
     /// The calls that fetch `ids`: batches split at the protocol's limit, single gets where it
     /// has no batch call (or a leftover is below the batch minimum).
     pub fn get_many(&self, ids: &[String]) -> Vec<GetManyCall> {
