@@ -100,8 +100,10 @@ async function worker() {
 await Promise.all(Array.from({ length: 50 }, worker));
 await admin("faults", {});
 const counters = await admin("counters");
-const orphaned = (await admin("generations")).filter((j) => !learned.has(j.id)).length;
+const orphans = (await admin("generations")).filter((j) => !learned.has(j.id));
+const orphaned = orphans.length;
+const orphansBy = orphans.reduce((m, j) => ({ ...m, [j.protocol]: (m[j.protocol] ?? 0) + 1 }), {});
 console.log(`chaos: ${JOBS} jobs, faults ${JSON.stringify(counters.faults_injected)}`);
-console.log(`  completed ${outcome.completed}, failed with a clear error ${outcome.failed} ${JSON.stringify(reasons)}, lost ${outcome.lost}, duplicate creates ${counters.duplicate_creates}, orphaned ${orphaned}, unhandled rejections ${unhandled}`);
+console.log(`  completed ${outcome.completed}, failed with a clear error ${outcome.failed} ${JSON.stringify(reasons)}, lost ${outcome.lost}, duplicate creates ${counters.duplicate_creates}, orphaned ${orphaned} ${JSON.stringify(orphansBy)}, unhandled rejections ${unhandled}`);
 console.log(`client: wasm_gzip_bytes=${wasmGzip} lumaai_gzip_bytes=${lumaaiGzip} lost=${outcome.lost} duplicate_creates=${counters.duplicate_creates} orphaned=${orphaned}`);
 process.exit(outcome.lost === 0 && unhandled === 0 && counters.duplicate_creates === 0 ? 0 : 1);

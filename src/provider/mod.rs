@@ -190,7 +190,7 @@ impl Provider {
     pub fn list_recent(&self) -> Option<HttpRequest> {
         let (b, k) = (self.base_url.as_str(), self.api_key.as_str());
         matches!(self.kind, ProviderKind::Luma | ProviderKind::Gateway)
-            .then(|| luma::list(b, k, 20, 0))
+            .then(|| luma::list(b, k, 50, 0))
     }
 
     /// The calls that fetch `ids`: batches split at the protocol's limit, single gets where it
