@@ -7,7 +7,7 @@ cargo build -q -p luma-emulator
 out=$(mktemp)
 target/debug/luma-emulator --port 0 --api-key test-key --admin ${EMULATOR_ARGS:-} >"$out" &
 pid=$!
-trap 'kill $pid 2>/dev/null; wait $pid 2>/dev/null; rm -f "$out"' EXIT
+trap 'kill $pid 2>/dev/null; wait $pid 2>/dev/null || true; rm -f "$out"' EXIT
 for _ in $(seq 1 100); do
   url=$(head -n1 "$out" | sed -n 's/^listening on //p')
   [ -n "$url" ] && break
