@@ -3,9 +3,10 @@
 
 use serde_json::{json, Map, Value};
 
+use super::body::{image_url, insert_opt};
 use super::parse::{as_text, number, object, required_id, text};
 use super::{Capabilities, HttpRequest, Method, ProviderKind};
-use crate::model::{ExtendRequest, GenerateRequest, Generation, Keyframe, State};
+use crate::model::{ExtendRequest, GenerateRequest, Generation, State};
 
 pub const BASE_URL: &str = "https://api.apiframe.pro";
 
@@ -24,19 +25,6 @@ pub const CAPABILITIES: Capabilities = Capabilities {
 
 fn post(base: &str, key: &str, path: &str, body: Value) -> HttpRequest {
     HttpRequest::new(Method::Post, format!("{base}{path}"), key.to_string()).json(body)
-}
-
-fn image_url(frame: &Option<Keyframe>) -> Option<&str> {
-    match frame {
-        Some(Keyframe::Image { url }) => Some(url),
-        _ => None,
-    }
-}
-
-fn insert_opt<T: serde::Serialize>(b: &mut Map<String, Value>, key: &str, v: Option<T>) {
-    if let Some(v) = v {
-        b.insert(key.into(), json!(v));
-    }
 }
 
 pub fn create(base: &str, key: &str, req: &GenerateRequest) -> HttpRequest {

@@ -3,10 +3,11 @@
 
 use serde_json::{json, Map, Value};
 
+use super::body::{image_url, insert_opt};
 use super::http::encode_component;
 use super::parse::{as_text, number, object, required_id, text};
 use super::{Capabilities, HttpRequest, Method, ProviderKind};
-use crate::model::{ExtendRequest, GenerateRequest, Generation, Keyframe, State};
+use crate::model::{ExtendRequest, GenerateRequest, Generation, State};
 
 pub const BASE_URL: &str = "https://api.gpt.ge";
 
@@ -25,19 +26,6 @@ pub const CAPABILITIES: Capabilities = Capabilities {
 
 fn auth(key: &str) -> String {
     format!("Bearer {key}")
-}
-
-fn insert_opt<T: serde::Serialize>(b: &mut Map<String, Value>, key: &str, v: Option<T>) {
-    if let Some(v) = v {
-        b.insert(key.into(), json!(v));
-    }
-}
-
-fn image_url(frame: &Option<Keyframe>) -> Option<&str> {
-    match frame {
-        Some(Keyframe::Image { url }) => Some(url),
-        _ => None,
-    }
 }
 
 pub fn create(base: &str, key: &str, req: &GenerateRequest) -> HttpRequest {

@@ -3,6 +3,7 @@
 
 pub mod aimlapi;
 pub mod apiframe;
+mod body;
 pub mod gateway;
 pub mod gptge;
 mod http;
