@@ -5,6 +5,7 @@ use serde_json::{json, Map, Value};
 
 use super::body::{image_url, insert_opt};
 use super::http::encode_component;
+use super::luma::auth;
 use super::parse::{as_text, number, object, required_id, text};
 use super::{Capabilities, HttpRequest, Method, ProviderKind};
 use crate::model::{ExtendRequest, GenerateRequest, Generation, State};
@@ -24,9 +25,6 @@ pub const CAPABILITIES: Capabilities = Capabilities {
     batch: None,
 };
 
-fn auth(key: &str) -> String {
-    format!("Bearer {key}")
-}
 
 pub fn create(base: &str, key: &str, req: &GenerateRequest) -> HttpRequest {
     let mut b = Map::new();
