@@ -14,12 +14,12 @@ tools:
 	scripts/install-tools.sh
 
 lint:
-	cargo clippy --workspace --all-targets -- -D warnings
+	cargo clippy --workspace --all-targets --all-features -- -D warnings
 	cargo clippy --lib --target wasm32-unknown-unknown -- -D warnings
 
 ## The pure core and the emulator, natively.
 test-native:
-	cargo test --workspace
+	cargo test --workspace --all-features
 
 ## The TypeScript types: strict usage compiles, deliberate misuse does not.
 test-types:

@@ -13,6 +13,8 @@
 
 pub mod client;
 pub mod error;
+#[cfg(feature = "gateway")]
+pub mod gateway;
 pub mod model;
 pub mod poll;
 pub mod provider;
