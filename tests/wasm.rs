@@ -202,9 +202,8 @@ async fn retries_429_and_5xx(provider: &str) {
     assert_eq!(n["creates_accepted"], 1);
 }
 
-/// Aborts while the client sleeps between checks, and while a (slow) request is in flight.
-async fn abort_during_sleep_and_request(provider: &str, long_poll: bool) {
-    // Long-poll is always in a request; the first round then aborts one that holds.
+/// A client and a freshly created job that will not finish during the test.
+async fn slow_job(provider: &str) -> (LumaClient, Value) {
     reset().await;
     fetch_json(
         "POST",
@@ -214,6 +213,13 @@ async fn abort_during_sleep_and_request(provider: &str, long_poll: bool) {
     .await;
     let c = client(provider);
     let g = ok(c.generate(js(json!({ "prompt": "A very slow jellyfish" })))).await;
+    (c, g)
+}
+
+/// Aborts while the client sleeps between checks, and while a (slow) request is in flight.
+async fn abort_during_sleep_and_request(provider: &str, long_poll: bool) {
+    // Long-poll is always in a request; the first round then aborts one that holds.
+    let (c, g) = slow_job(provider).await;
     for in_request in [false, true] {
         if in_request {
             faults(json!({ "seed": 1, "rate_slow": 1.0, "slow_ms": 10000 })).await;
@@ -238,15 +244,7 @@ async fn abort_during_sleep_and_request(provider: &str, long_poll: bool) {
 }
 
 async fn deadline_rejects_with_timeout(provider: &str) {
-    reset().await;
-    fetch_json(
-        "POST",
-        "/__emulator/config",
-        Some(json!({ "job_ms": 60000 })),
-    )
-    .await;
-    let c = client(provider);
-    let g = ok(c.generate(js(json!({ "prompt": "A very slow jellyfish" })))).await;
+    let (c, g) = slow_job(provider).await;
     let (code, _) = err(c.wait(
         g["id"].as_str().unwrap().into(),
         js(json!({ "timeoutMs": 400 })),

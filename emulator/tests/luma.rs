@@ -16,17 +16,7 @@ fn create(e: &Emulator, body: Value) -> common::Resp {
 }
 
 fn completed(e: &Emulator, prompt: &str) -> Value {
-    let id = create(e, json!({ "model": "ray-2", "prompt": prompt })).json()["id"]
-        .as_str()
-        .unwrap()
-        .to_string();
-    e.until_done(
-        || {
-            e.bearer("GET", &format!("{V1}/generations/{id}"), None)
-                .json()
-        },
-        |g| g["state"] == "completed",
-    )
+    e.luma_completed(json!({ "model": "ray-2", "prompt": prompt }))
 }
 
 #[test]

@@ -5,27 +5,6 @@ mod common;
 use common::{mp4_samples, mp4_seconds, Emulator};
 use serde_json::{json, Value};
 
-const V1: &str = "/dream-machine/v1";
-
-fn finish(e: &Emulator, body: Value) -> Value {
-    let id = e
-        .bearer(
-            "POST",
-            &format!("{V1}/generations/video"),
-            Some(&body.to_string()),
-        )
-        .json()["id"]
-        .as_str()
-        .unwrap()
-        .to_string();
-    e.until_done(
-        || {
-            e.bearer("GET", &format!("{V1}/generations/{id}"), None)
-                .json()
-        },
-        |g| g["state"] == "completed",
-    )
-}
 
 fn video(e: &Emulator, g: &Value) -> Vec<u8> {
     let url = g["assets"]["video"].as_str().unwrap();
@@ -41,21 +20,17 @@ fn video(e: &Emulator, g: &Value) -> Vec<u8> {
 #[test]
 fn extensions_grow_by_one_segment_each_way() {
     let e = Emulator::start();
-    let parent = finish(&e, json!({ "model": "ray-2", "prompt": "A jellyfish" }));
+    let parent = e.luma_completed(json!({ "model": "ray-2", "prompt": "A jellyfish" }));
     let p = video(&e, &parent);
     let pid = parent["id"].clone();
     let fwd = video(
         &e,
-        &finish(
-            &e,
-            json!({ "model": "ray-2", "prompt": "after", "keyframes": { "frame0": { "type": "generation", "id": pid } } }),
+        &e.luma_completed(json!({ "model": "ray-2", "prompt": "after", "keyframes": { "frame0": { "type": "generation", "id": pid } } }),
         ),
     );
     let back = video(
         &e,
-        &finish(
-            &e,
-            json!({ "model": "ray-2", "prompt": "before", "keyframes": { "frame1": { "type": "generation", "id": pid } } }),
+        &e.luma_completed(json!({ "model": "ray-2", "prompt": "before", "keyframes": { "frame1": { "type": "generation", "id": pid } } }),
         ),
     );
     assert!((mp4_seconds(&p) - 1.0).abs() < 0.01, "{}", mp4_seconds(&p));
@@ -101,7 +76,7 @@ fn extensions_grow_by_one_segment_each_way() {
 #[test]
 fn range_requests_and_previews() {
     let e = Emulator::start();
-    let g = finish(&e, json!({ "model": "ray-2", "prompt": "A jellyfish" }));
+    let g = e.luma_completed(json!({ "model": "ray-2", "prompt": "A jellyfish" }));
     let path = g["assets"]["video"]
         .as_str()
         .unwrap()

@@ -145,6 +145,25 @@ impl Emulator {
         self.call("GET", "/__emulator/counters", &[], None).json()
     }
 
+    /// Creates a Luma generation from `body` and polls it until completed.
+    pub fn luma_completed(&self, body: Value) -> Value {
+        let created = self
+            .bearer(
+                "POST",
+                "/dream-machine/v1/generations/video",
+                Some(&body.to_string()),
+            )
+            .json();
+        let id = created["id"].as_str().expect("an id").to_string();
+        self.until_done(
+            || {
+                self.bearer("GET", &format!("/dream-machine/v1/generations/{id}"), None)
+                    .json()
+            },
+            |g| g["state"] == "completed",
+        )
+    }
+
     /// Polls a luma-shaped get until the state is terminal.
     pub fn until_done(
         &self,
