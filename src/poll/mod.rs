@@ -155,7 +155,10 @@ impl Schedule {
             return;
         }
         let wait = match self.remaining_estimate(now_ms, generation) {
-            Estimate::Remaining(ms) => (ms * ESTIMATE_SAFETY) as u64,
+            // Capped: a stalled progress bar or a wild estimate must not park the wait for hours.
+            Estimate::Remaining(ms) => {
+                ((ms * ESTIMATE_SAFETY) as u64).min(self.config.typical_job_ms)
+            }
             // A second progress sample a little later gives the rate.
             Estimate::NeedRate => 3 * self.config.near_interval_ms,
             Estimate::None => (self.submitted_at + self.quiet_ms()).saturating_sub(now_ms),

@@ -94,6 +94,21 @@ fn an_estimate_sleeps_through_most_of_the_remaining_time() {
 }
 
 #[test]
+fn a_stalled_or_wild_estimate_never_parks_the_wait() {
+    let mut s = schedule(ProviderKind::Apiframe, 1);
+    let mut g = gen(State::Dreaming);
+    g.progress = Some(0.25);
+    let t1 = step(&mut s, 3_000, &g);
+    g.progress = Some(0.2500001);
+    let t2 = step(&mut s, t1 + 90_000, &g);
+    assert!(t2 - (t1 + 90_000) <= 110_000 * 103 / 100, "{}", t2 - t1);
+    let mut s = schedule(ProviderKind::Gptge, 1);
+    let mut g = gen(State::Dreaming);
+    g.estimate_wait_seconds = Some(1e9);
+    assert!(step(&mut s, 3_000, &g) <= 3_000 + 110_000 * 103 / 100);
+}
+
+#[test]
 fn progress_rate_gives_an_estimate() {
     let mut s = schedule(ProviderKind::Apiframe, 1);
     let mut g = gen(State::Dreaming);

@@ -25,7 +25,6 @@ pub const CAPABILITIES: Capabilities = Capabilities {
     batch: None,
 };
 
-
 pub fn create(base: &str, key: &str, req: &GenerateRequest) -> HttpRequest {
     let mut b = Map::new();
     insert_opt(&mut b, "user_prompt", req.prompt.as_deref());
