@@ -150,30 +150,41 @@ impl<T: Transport, C: Timer> Client<T, C> {
                 | ErrorCode::BadResponse
                 | ErrorCode::ServerError
         );
-        match (unknown_fate, self.provider.list_recent(), body) {
-            (true, Some(list), Some(sent)) => self.reconcile(list, &sent).await.unwrap_or(Err(err)),
+        match (unknown_fate, self.provider.list_recent(0).is_some(), body) {
+            (true, true, Some(sent)) => self.reconcile(&sent).await.unwrap_or(Err(err)),
             _ => Err(err),
         }
     }
 
     /// A recent generation whose echoed request is exactly `sent` and that no answer has shown
     /// this client yet.
-    async fn reconcile(
-        &self,
-        list: HttpRequest,
-        sent: &serde_json::Value,
-    ) -> Option<Result<Generation, Error>> {
-        let resp = self.send(list).await.ok()?;
-        let found = self
-            .provider
-            .parse_many(&resp)
-            .ok()?
-            .into_iter()
-            .find(|g| {
+    async fn reconcile(&self, sent: &serde_json::Value) -> Option<Result<Generation, Error>> {
+        for page in 0..crate::provider::RECONCILE_PAGES {
+            let listed = self.list_page(page).await?;
+            let last_page = listed.len() < crate::provider::RECONCILE_PAGE as usize;
+            let found = listed.into_iter().find(|g| {
                 g.raw.get("request") == Some(sent) && !self.known.borrow().contains_key(&g.id)
-            })?;
-        self.remember(&found);
-        Some(Ok(found))
+            });
+            if let Some(found) = found {
+                self.remember(&found);
+                return Some(Ok(found));
+            }
+            if last_page {
+                break;
+            }
+        }
+        None
+    }
+
+    /// One page of recent generations; a garbled answer is asked again, as reads may be.
+    async fn list_page(&self, page: u32) -> Option<Vec<Generation>> {
+        for _ in 0..=self.options.max_retries {
+            let resp = self.send(self.provider.list_recent(page)?).await.ok()?;
+            if let Ok(listed) = self.provider.parse_many(&resp) {
+                return Some(listed);
+            }
+        }
+        None
     }
 
     pub async fn get(&self, id: &str) -> Result<Generation, Error> {

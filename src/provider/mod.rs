@@ -186,12 +186,12 @@ impl Provider {
         }
     }
 
-    /// The most recent generations, where the protocol can list them (luma and the gateway);
-    /// used to find a generation whose create answer was lost.
-    pub fn list_recent(&self) -> Option<HttpRequest> {
+    /// A page of the most recent generations, where the protocol can list them (luma and the
+    /// gateway); used to find a generation whose create answer was lost.
+    pub fn list_recent(&self, page: u32) -> Option<HttpRequest> {
         let (b, k) = (self.base_url.as_str(), self.api_key.as_str());
         matches!(self.kind, ProviderKind::Luma | ProviderKind::Gateway)
-            .then(|| luma::list(b, k, 50, 0))
+            .then(|| luma::list(b, k, RECONCILE_PAGE, page * RECONCILE_PAGE))
     }
 
     /// The calls that fetch `ids`: batches split at the protocol's limit, single gets where it
@@ -272,6 +272,11 @@ impl Provider {
         parse::status_error(self.kind, resp, message)
     }
 }
+
+/// Generations per page when looking for a lost create; busy callers create many at once.
+pub const RECONCILE_PAGE: u32 = 50;
+/// Pages searched at most.
+pub const RECONCILE_PAGES: u32 = 4;
 
 /// Maps an HTTP status to the contract's error code.
 pub fn code_for_status(status: u16) -> ErrorCode {
