@@ -34,13 +34,22 @@ const program = `
   const extended = await client.wait(ext.id);
   let code = "";
   try { await client.generate({ prompt: "hi" }); } catch (e) { code = (e instanceof LumaError) + ":" + e.code; }
-  const result = { state: extended.state, video: extended.videoUrl, parent: done.videoUrl, code };
+  const watched = [];
+  const next = await client.generate({ prompt: "A jellyfish, watched" });
+  for await (const w of client.watch(next.id)) watched.push(w.state);
+  const both = await client.waitAll([done.id, next.id]);
+  const many = await client.getMany([next.id, done.id]);
+  const result = { state: extended.state, video: extended.videoUrl, parent: done.videoUrl, code, watched,
+    waitAll: both.map((x) => x.state), getMany: many.map((x) => x.id === next.id || x.id === done.id) };
 `;
 const check = (where, r) => {
   assert.equal(r.state, "completed", where);
   assert.match(r.video, /^http:\/\/127\.0\.0\.1:\d+\/videos\/.+\.mp4$/, where);
   assert.notEqual(r.video, r.parent, where);
   assert.equal(r.code, "true:invalid_request", where);
+  assert.equal(r.watched.at(-1), "completed", `${where}: watch ends on the terminal state (${r.watched})`);
+  assert.deepEqual(r.waitAll, ["completed", "completed"], where);
+  assert.deepEqual(r.getMany, [true, true], where);
   console.log(`pkg: ${where} ok`);
 };
 
@@ -48,6 +57,20 @@ const check = (where, r) => {
 const nodeScript = join(project, "node-check.mjs");
 writeFileSync(nodeScript, `import { LumaClient, LumaError } from "luma-extend";\nconst EMULATOR = ${JSON.stringify(emulator)};\n${program}\nconsole.log(JSON.stringify(result));`);
 check("node", JSON.parse(execFileSync("node", [nodeScript], { cwd: project, encoding: "utf8" }).trim().split("\n").pop()));
+
+// verifyWebhook, on the Standard Webhooks specification's published example.
+const webhookScript = join(project, "webhook-check.mjs");
+writeFileSync(webhookScript, `import { verifyWebhook, LumaError } from "luma-extend";
+const secret = "whsec_MfKQ9r8GKYqrTwjUPD8ILPZIo2LaLaSw", body = '{"test": 2432232314}';
+const headers = { "webhook-id": "msg_p5jXN8AQM9LWM0D4loKWxJek", "webhook-timestamp": "1614265330", "webhook-signature": "v1,g0hM9SsE+OTPJTGt/tmIKtSyZlE3uFJELVlNIOLJ1OE=" };
+const ok = verifyWebhook(secret, body, new Headers(headers), 1614265330);
+let tampered = "", stale = "";
+try { verifyWebhook(secret, body.replace("4", "5"), headers, 1614265330); } catch (e) { tampered = (e instanceof LumaError) + ":" + e.code; }
+try { verifyWebhook(secret, body, headers, 1614265330 + 301); } catch (e) { stale = e.code; }
+console.log(JSON.stringify({ ok, tampered, stale }));`);
+const hook = JSON.parse(execFileSync("node", [webhookScript], { cwd: project, encoding: "utf8" }).trim());
+assert.deepEqual(hook, { ok: { test: 2432232314 }, tampered: "true:unauthorized", stale: "unauthorized" });
+console.log("pkg: verifyWebhook ok");
 
 // 3. A page in headless Chromium, importing the "browser" entry through an import map.
 const types = { ".html": "text/html", ".js": "text/javascript", ".wasm": "application/wasm", ".json": "application/json" };
