@@ -5,17 +5,17 @@ export CARGO_TERM_COLOR := never
 export PROPTEST_CASES ?= 2000
 WASM := target/wasm32-unknown-unknown/release/luma_extend.wasm
 
-.PHONY: test lint test-native test-types test-wasm test-pkg test-e2e demo pkg tools bench-poll bench-client
+.PHONY: test lint test-native test-types test-wasm test-pkg test-e2e test-gateway bench-gateway demo pkg tools bench-poll bench-client
 
 ## Run every test.
-test: tools lint test-native test-types test-wasm test-pkg test-e2e
+test: tools lint test-native test-types test-wasm test-pkg test-e2e test-gateway
 
 tools:
 	scripts/install-tools.sh
 
 lint:
 	cargo clippy --workspace --all-targets --all-features -- -D warnings
-	cargo clippy --lib --target wasm32-unknown-unknown -- -D warnings
+	cargo clippy --lib --target wasm32-unknown-unknown --all-features -- -D warnings
 
 ## The pure core and the emulator, natively.
 test-native:
@@ -42,6 +42,16 @@ test-pkg: pkg
 test-e2e: pkg
 	scripts/install-tools.sh browser npm
 	scripts/with-emulator.sh node tests/e2e/demo.test.mjs
+
+## The gateway in workerd against the emulator: every upstream, security, the lumaai SDK.
+test-gateway:
+	worker/build.sh
+	scripts/with-emulator.sh node --test worker/test/gateway.test.mjs
+
+## The gateway's added latency, cold start, and callback-to-answer lag.
+bench-gateway:
+	worker/build.sh
+	scripts/with-emulator.sh node benches/gateway.mjs
 
 ## The demo: the package, the emulator at a human speed and the page, on 127.0.0.1.
 demo: tools

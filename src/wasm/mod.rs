@@ -7,6 +7,8 @@ mod timer;
 mod transport;
 mod watch;
 mod webhook;
+#[cfg(feature = "gateway")]
+mod gateway;
 
 use std::cell::RefCell;
 use std::rc::Rc;

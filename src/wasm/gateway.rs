@@ -1,0 +1,177 @@
+//! The gateway's decisions for the Worker's few lines of JS (see worker/src/index.js).
+
+use js_sys::{Array, Object};
+use wasm_bindgen::prelude::*;
+
+use super::js::{from_js, set, to_js};
+use crate::gateway::{self, Config, Record, Reject, Route};
+use crate::model::Generation;
+use crate::poll::{Action, PollConfig, Schedule};
+use crate::provider::{Provider, ProviderKind};
+
+fn reject(r: Reject) -> JsValue {
+    let o = Object::new();
+    set(&o, "status", &JsValue::from(r.status));
+    set(&o, "detail", &JsValue::from_str(&r.detail));
+    o.into()
+}
+
+/// The checked configuration, or a message naming what is missing (never a secret).
+#[wasm_bindgen(js_name = gatewayConfig)]
+pub fn gateway_config(env: JsValue) -> Result<JsValue, JsValue> {
+    let c = Config::from_vars(|k| super::js::prop(&env, k).and_then(|v| v.as_string())).map_err(|e| JsValue::from_str(&e))?;
+    let o = Object::new();
+    set(&o, "upstream", &JsValue::from_str(c.upstream.as_str()));
+    set(&o, "baseUrl", &c.upstream_base_url.map_or(JsValue::UNDEFINED, |u| JsValue::from_str(&u)));
+    set(&o, "tokens", &c.client_tokens.iter().map(|t| JsValue::from_str(t)).collect::<Array>());
+    set(&o, "origins", &c.allowed_origins.iter().map(|t| JsValue::from_str(t)).collect::<Array>());
+    if let Some((url, secret)) = c.app_webhook {
+        set(&o, "appWebhookUrl", &JsValue::from_str(&url));
+        set(&o, "appWebhookSecret", &JsValue::from_str(&secret));
+    }
+    Ok(o.into())
+}
+
+#[wasm_bindgen(js_name = gatewayRoute)]
+pub fn gateway_route(method: &str, path: &str, search: &str) -> Result<JsValue, JsValue> {
+    let query: Vec<(String, String)> = search
+        .trim_start_matches('?')
+        .split('&')
+        .filter(|p| !p.is_empty())
+        .map(|p| {
+            let (k, v) = p.split_once('=').unwrap_or((p, ""));
+            (decode(k), decode(v))
+        })
+        .collect();
+    let o = Object::new();
+    let kind = |k: &str| set(&o, "kind", &JsValue::from_str(k));
+    match gateway::route(method, path, &query).map_err(reject)? {
+        Route::Healthz => kind("healthz"),
+        Route::Preflight => kind("preflight"),
+        Route::Create => kind("create"),
+        Route::Get { id, wait } => {
+            kind("get");
+            set(&o, "id", &JsValue::from_str(&id));
+            set(&o, "wait", &wait.map_or(JsValue::UNDEFINED, |s| JsValue::from_str(s.as_str())));
+        }
+        Route::Batch { ids } => {
+            kind("batch");
+            set(&o, "ids", &ids.iter().map(|i| JsValue::from_str(i)).collect::<Array>());
+        }
+        Route::List { limit, offset } => {
+            kind("list");
+            set(&o, "limit", &JsValue::from(limit as u32));
+            set(&o, "offset", &JsValue::from(offset as u32));
+        }
+        Route::Delete { id } => {
+            kind("delete");
+            set(&o, "id", &JsValue::from_str(&id));
+        }
+        Route::Callback { id, secret } => {
+            kind("callback");
+            set(&o, "id", &JsValue::from_str(&id));
+            set(&o, "secret", &JsValue::from_str(&secret));
+        }
+    }
+    Ok(o.into())
+}
+
+fn decode(s: &str) -> String {
+    js_sys::decode_uri_component(&s.replace('+', " ")).ok().and_then(|v| v.as_string()).unwrap_or_else(|| s.to_string())
+}
+
+#[wasm_bindgen(js_name = gatewayCaller)]
+pub fn gateway_caller(authorization: Option<String>, tokens: Vec<String>) -> Result<String, JsValue> {
+    gateway::caller(authorization.as_deref(), &tokens).map_err(reject)
+}
+
+#[wasm_bindgen(js_name = gatewayCors)]
+pub fn gateway_cors(origin: Option<String>, allowed: Vec<String>) -> JsValue {
+    let pairs = gateway::cors(origin.as_deref(), &allowed);
+    pairs.iter().map(|(k, v)| Array::of2(&JsValue::from_str(k), &JsValue::from_str(v))).collect::<Array>().into()
+}
+
+/// `{kind: "generate" | "extend", request, parent}` for the upstream, or a rejection.
+/// `ids` maps the caller's gateway ids to upstream ids.
+#[wasm_bindgen(js_name = gatewayTranslate)]
+pub fn gateway_translate(body: &str, upstream: &str, ids: JsValue, max_bytes: u32) -> Result<JsValue, JsValue> {
+    let kind = ProviderKind::parse(upstream).ok_or_else(|| reject(Reject::new(500, "bad upstream")))?;
+    let provider = Provider::new(kind, "", None);
+    let lookup = |id: &str| super::js::prop(&ids, id).and_then(|v| v.as_string());
+    let (request, parent) = gateway::upstream_request(body.as_bytes(), max_bytes as usize, &provider, lookup).map_err(reject)?;
+    let o = Object::new();
+    match request {
+        gateway::UpstreamRequest::Generate(r) => {
+            set(&o, "kind", &JsValue::from_str("generate"));
+            set(&o, "request", &to_js(&r));
+        }
+        gateway::UpstreamRequest::Extend(r) => {
+            set(&o, "kind", &JsValue::from_str("extend"));
+            set(&o, "request", &to_js(&r));
+        }
+    }
+    set(&o, "parent", &parent.map_or(JsValue::NULL, |p| JsValue::from_str(&p)));
+    Ok(o.into())
+}
+
+/// The gateway ids referenced by a Luma create body's keyframes, to look up before translating.
+#[wasm_bindgen(js_name = gatewayKeyframeIds)]
+pub fn gateway_keyframe_ids(body: &str) -> Vec<String> {
+    let v: serde_json::Value = serde_json::from_str(body).unwrap_or_default();
+    ["frame0", "frame1"]
+        .iter()
+        .filter_map(|f| v.get("keyframes")?.get(f))
+        .filter(|k| k.get("type").and_then(|t| t.as_str()) == Some("generation"))
+        .filter_map(|k| k.get("id")?.as_str().map(String::from))
+        .collect()
+}
+
+#[wasm_bindgen(js_name = recordApply)]
+pub fn record_apply(record: JsValue, generation: JsValue) -> Result<JsValue, JsValue> {
+    let mut r: Record = from_js(&record).map_err(|e| JsValue::from_str(&e))?;
+    let g: Generation = from_js(&generation).map_err(|e| JsValue::from_str(&e))?;
+    let changed = r.apply(g);
+    let o = Object::new();
+    set(&o, "record", &to_js(&r));
+    set(&o, "changed", &JsValue::from_bool(changed));
+    set(&o, "terminal", &JsValue::from_bool(r.state().is_terminal()));
+    Ok(o.into())
+}
+
+#[wasm_bindgen(js_name = recordLuma)]
+pub fn record_luma(record: JsValue) -> Result<JsValue, JsValue> {
+    let r: Record = from_js(&record).map_err(|e| JsValue::from_str(&e))?;
+    Ok(to_js(&r.to_luma()))
+}
+
+/// Milliseconds until the alarm should ask the upstream again, from the core's schedule.
+#[wasm_bindgen(js_name = recordNextPollMs)]
+pub fn record_next_poll_ms(record: JsValue, created_ms: f64, now_ms: f64, typical_job_ms: Option<f64>) -> Result<f64, JsValue> {
+    let r: Record = from_js(&record).map_err(|e| JsValue::from_str(&e))?;
+    let kind = r.generation.provider;
+    let (created, now) = (created_ms as u64, now_ms as u64);
+    let base = match typical_job_ms {
+        Some(ms) if ms > 0.0 => PollConfig::with_typical_job(kind, ms as u64),
+        _ => PollConfig::for_provider(kind),
+    };
+    let mut schedule = Schedule::new(PollConfig { long_poll: false, ..base }, created, now, now);
+    if let Action::FetchNow = schedule.poll(now) {
+        schedule.observe(now, &r.generation);
+    }
+    Ok(match schedule.poll(now) {
+        Action::WaitUntil(t) => t.saturating_sub(now) as f64,
+        _ => 0.0,
+    })
+}
+
+#[wasm_bindgen(js_name = secretsEqual)]
+pub fn secrets_equal(a: &str, b: &str) -> bool {
+    crate::webhook::constant_time_eq(a.as_bytes(), b.as_bytes())
+}
+
+/// Standard Webhooks headers for an event the gateway sends to the app.
+#[wasm_bindgen(js_name = signWebhook)]
+pub fn sign_webhook(secret: &str, msg_id: &str, timestamp_s: f64, body: &str) -> Result<JsValue, JsValue> {
+    let h = crate::webhook::headers(secret, msg_id, timestamp_s as i64, body.as_bytes()).map_err(|e| JsValue::from_str(&e.to_string()))?;
+    Ok(h.iter().map(|(k, v)| Array::of2(&JsValue::from_str(k), &JsValue::from_str(v))).collect::<Array>().into())
+}

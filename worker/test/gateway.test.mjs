@@ -1,0 +1,109 @@
+// The gateway in workerd (Miniflare) against the emulator, for each upstream: create, extend,
+// long-poll get, batch get, list, callbacks and the alarm fallback; the security rules; and the
+// official lumaai SDK, unmodified, pointed at the gateway.
+import assert from "node:assert/strict";
+import { test, after } from "node:test";
+import LumaAI from "lumaai";
+import { admin, emulator, gateway, stopAll, UPSTREAM_KEY as KEY } from "./harness.mjs";
+
+after(stopAll);
+
+const V1 = "/dream-machine/v1";
+
+for (const upstream of ["luma", "aimlapi", "apiframe", "gptge"]) {
+  test(`${upstream}: create, long-poll, extend, batch, list`, async () => {
+    await admin("config", { job_ms: 600, callbacks: true });
+    const gw = await gateway(upstream);
+    const created = await gw.call("POST", `${V1}/generations/video`, { body: { model: "ray-2", prompt: "A jellyfish in the ocean", aspect_ratio: "16:9" } });
+    assert.equal(created.status, 201, JSON.stringify(created.json));
+    assert.match(created.json.id, /^[0-9a-f-]{36}$/);
+    assert.equal(created.json.state, "queued");
+    const done = await gw.call("GET", `${V1}/generations/${created.json.id}?wait=completed`);
+    assert.equal(done.json.state, "completed", JSON.stringify(done.json));
+    assert.ok(done.json.assets.video.startsWith(emulator));
+    const ext = await gw.call("POST", `${V1}/generations/video`, { body: { model: "ray-2", prompt: "It swims away", keyframes: { frame0: { type: "generation", id: created.json.id } } } });
+    assert.equal(ext.status, 201, JSON.stringify(ext.json));
+    const extDone = await gw.call("GET", `${V1}/generations/${ext.json.id}?wait=completed`);
+    assert.equal(extDone.json.state, "completed");
+    assert.notEqual(extDone.json.assets.video, done.json.assets.video);
+    const batch = await gw.call("GET", `${V1}/generations?ids=${created.json.id},${ext.json.id}`);
+    assert.deepEqual(batch.json.generations.map((g) => g.id).sort(), [created.json.id, ext.json.id].sort());
+    const list = await gw.call("GET", `${V1}/generations?limit=10`);
+    assert.deepEqual(list.json.generations.map((g) => g.id), [ext.json.id, created.json.id]);
+    assert.ok(gw.seen.every((s) => !s.includes(KEY)), "the upstream key never appears in a response");
+  });
+}
+
+test("callbacks switched off: the alarm polls on the core's schedule", async () => {
+  await admin("config", { job_ms: 600, callbacks: false });
+  for (const upstream of ["luma", "apiframe", "gptge"]) {
+    const gw = await gateway(upstream);
+    const created = await gw.call("POST", `${V1}/generations/video`, { body: { model: "ray-2", prompt: "Nobody calls back" } });
+    const done = await gw.call("GET", `${V1}/generations/${created.json.id}?wait=completed`);
+    assert.equal(done.json.state, "completed", upstream);
+  }
+  await admin("config", { callbacks: true });
+});
+
+test("callbacks wake a waiting long-poll; forged ones are refused", async () => {
+  await admin("config", { job_ms: 600, callbacks: true });
+  // With a long typical job the alarm would not come soon: only the callback can answer in time.
+  const gw = await gateway("luma", { UPSTREAM_TYPICAL_JOB_MS: "600000" });
+  const before = (await admin("counters")).callbacks_sent;
+  const created = await gw.call("POST", `${V1}/generations/video`, { body: { model: "ray-2", prompt: "Call me back" } });
+  const t = Date.now();
+  const done = await gw.call("GET", `${V1}/generations/${created.json.id}?wait=completed`);
+  assert.equal(done.json.state, "completed");
+  assert.ok(Date.now() - t < 5000, `answered by the callback (${Date.now() - t} ms)`);
+  assert.ok((await admin("counters")).callbacks_sent > before);
+  const forged = await gw.call("POST", `/callbacks/${created.json.id}/not-the-secret`, { token: null, body: {} });
+  assert.equal(forged.status, 401);
+  const unknown = await gw.call("POST", `/callbacks/${crypto.randomUUID()}/whatever`, { token: null, body: {} });
+  assert.equal(unknown.status, 404);
+});
+
+test("security: tokens, isolation, CORS, caps, bad input", async () => {
+  await admin("config", { job_ms: 600, callbacks: true });
+  const gw = await gateway("luma");
+  for (const token of [null, "tok-zzz"]) {
+    const r = await gw.call("GET", `${V1}/generations`, { token });
+    assert.equal(r.status, 401);
+    assert.ok(r.json.detail);
+  }
+  const mine = await gw.call("POST", `${V1}/generations/video`, { body: { model: "ray-2", prompt: "Only mine" } });
+  assert.equal((await gw.call("GET", `${V1}/generations/${mine.json.id}`, { token: "tok-b" })).status, 404);
+  assert.equal((await gw.call("GET", `${V1}/generations`, { token: "tok-b" })).json.generations.length, 0);
+  const theirs = await gw.call("POST", `${V1}/generations/video`, { token: "tok-b", body: { model: "ray-2", prompt: "Extending yours", keyframes: { frame0: { type: "generation", id: mine.json.id } } } });
+  assert.equal(theirs.status, 400);
+  const ok = await gw.call("OPTIONS", `${V1}/generations`, { token: null, headers: { origin: "https://app.test" } });
+  assert.equal(ok.status, 204);
+  assert.equal(ok.headers.get("access-control-allow-origin"), "https://app.test");
+  const no = await gw.call("OPTIONS", `${V1}/generations`, { token: null, headers: { origin: "https://evil.test" } });
+  assert.equal(no.headers.get("access-control-allow-origin"), null);
+  assert.equal((await gw.call("POST", `${V1}/generations/video`, { body: "x".repeat(70_000) })).status, 413);
+  for (const body of ["{not json", JSON.stringify({ model: "ray-2", prompt: "hi" }), JSON.stringify({ model: "ray-2", prompt: "ok ok", aspect_ratio: "19:9" })]) {
+    const r = await gw.call("POST", `${V1}/generations/video`, { body });
+    assert.equal(r.status, 400, body);
+    assert.ok(r.json.detail);
+  }
+  assert.equal((await gw.call("GET", `${V1}/generations/x?wait=forever`)).status, 400);
+  assert.equal((await gw.call("GET", "/healthz", { token: null })).status, 200);
+  const unconfigured = await gateway("luma", { CLIENT_TOKENS: "" });
+  assert.equal((await unconfigured.call("GET", `${V1}/generations`)).status, 503);
+  assert.ok([...gw.seen, ...unconfigured.seen].every((s) => !s.includes(KEY)), "the upstream key never appears");
+});
+
+test("the official lumaai SDK, unmodified, through the gateway", async () => {
+  await admin("config", { job_ms: 600, callbacks: true });
+  const gw = await gateway("aimlapi");
+  const client = new LumaAI({ authToken: "tok-a", baseURL: `${gw.base}${V1}`, maxRetries: 0 });
+  const created = await client.generations.create({ model: "ray-2", prompt: "A jellyfish through the SDK", aspect_ratio: "16:9" });
+  let g = created;
+  for (let i = 0; i < 100 && g.state !== "completed"; i++) {
+    await new Promise((r) => setTimeout(r, 100));
+    g = await client.generations.get(created.id);
+  }
+  assert.equal(g.state, "completed");
+  const list = await client.generations.list();
+  assert.ok(list.generations.some((x) => x.id === created.id));
+});

@@ -1,0 +1,48 @@
+// Runs the built gateway in workerd (Miniflare) in front of the emulator; shared by the tests
+// and the benchmark.
+import { mkdtempSync, readdirSync } from "node:fs";
+import { tmpdir } from "node:os";
+import { dirname, join } from "node:path";
+import { fileURLToPath } from "node:url";
+import * as esbuild from "esbuild";
+import { Miniflare } from "miniflare";
+
+const here = dirname(fileURLToPath(import.meta.url));
+export const emulator = process.env.LUMA_EMULATOR_URL;
+if (!emulator) throw new Error("run under scripts/with-emulator.sh");
+export const UPSTREAM_KEY = "test-key";
+export const admin = (path, body) =>
+  fetch(`${emulator}/__emulator/${path}`, { method: body ? "POST" : "GET", body: body && JSON.stringify(body) }).then((r) => r.json());
+
+const out = mkdtempSync(join(tmpdir(), "gateway-"));
+await esbuild.build({ entryPoints: [join(here, "../src/index.js")], bundle: true, format: "esm", outdir: out, loader: { ".wasm": "copy" }, logLevel: "error" });
+const wasmFile = readdirSync(out).find((f) => f.endsWith(".wasm"));
+const running = [];
+
+/** A gateway for `upstream`; `call` records every answer so tests can look for leaks. */
+export async function gateway(upstream, extra = {}) {
+  const mf = new Miniflare({
+    modules: [{ type: "ESModule", path: join(out, "index.js") }, { type: "CompiledWasm", path: join(out, wasmFile) }],
+    modulesRoot: out,
+    compatibilityDate: "2025-01-01",
+    durableObjects: { GENERATIONS: "GenerationObject", CALLERS: "CallerIndex" },
+    bindings: {
+      UPSTREAM: upstream, UPSTREAM_BASE_URL: upstream === "luma" ? `${emulator}/dream-machine/v1` : emulator,
+      UPSTREAM_API_KEY: UPSTREAM_KEY, CLIENT_TOKENS: "tok-a, tok-b", ALLOWED_ORIGINS: "https://app.test", UPSTREAM_TYPICAL_JOB_MS: "600", ...extra,
+    },
+  });
+  running.push(mf);
+  const base = String(await mf.ready).replace(/\/$/, "");
+  const seen = [];
+  const call = async (method, path, { token = "tok-a", body, headers = {} } = {}) => {
+    const h = { ...headers };
+    if (token) h.authorization = `Bearer ${token}`;
+    const r = await fetch(`${base}${path}`, { method, headers: h, body: typeof body === "string" ? body : body && JSON.stringify(body) });
+    const text = await r.text();
+    seen.push(text + JSON.stringify([...r.headers]));
+    return { status: r.status, headers: r.headers, json: text ? JSON.parse(text) : null };
+  };
+  return { base, call, seen };
+}
+
+export const stopAll = () => Promise.all(running.splice(0).map((mf) => mf.dispose()));
