@@ -212,9 +212,11 @@ pub async fn write_response(
     head.push_str("access-control-allow-origin: *\r\n");
     head.push_str("access-control-expose-headers: retry-after, retry-after-ms, content-range, content-length\r\n");
     head.push_str(&format!("content-length: {}\r\n\r\n", resp.body.len()));
-    stream.write_all(head.as_bytes()).await?;
+    // One write: a head and a body in separate small segments would wait on Nagle's algorithm.
+    let mut bytes = head.into_bytes();
     if !head_only {
-        stream.write_all(&resp.body).await?;
+        bytes.extend_from_slice(&resp.body);
     }
+    stream.write_all(&bytes).await?;
     stream.flush().await
 }

@@ -35,6 +35,7 @@ pub async fn serve(options: Options) -> std::io::Result<(SocketAddr, tokio::task
     app.lock().base_url = format!("http://{addr}");
     let handle = tokio::spawn(async move {
         while let Ok((stream, _)) = listener.accept().await {
+            let _ = stream.set_nodelay(true);
             tokio::spawn(connection(app.clone(), stream));
         }
     });

@@ -5,7 +5,6 @@ mod common;
 use common::{mp4_samples, mp4_seconds, Emulator};
 use serde_json::{json, Value};
 
-
 fn video(e: &Emulator, g: &Value) -> Vec<u8> {
     let url = g["assets"]["video"].as_str().unwrap();
     let r = e.call("GET", url.trim_start_matches(&e.url), &[], None);
