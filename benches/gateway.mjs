@@ -1,6 +1,6 @@
 // make bench-gateway: what the gateway adds over calling the emulator directly, its cold start,
 // and how soon a waiting long-poll answers after the upstream's callback.
-import { admin, emulator, gateway, stopAll } from "../worker/test/harness.mjs";
+import { admin, emulator, gateway, stopAll } from "../worker/dev.mjs";
 
 const quantile = (xs, q) => [...xs].sort((a, b) => a - b)[Math.min(xs.length - 1, Math.floor(q * xs.length))];
 const V1 = "/dream-machine/v1";

@@ -1,9 +1,10 @@
 #!/usr/bin/env bash
-# make demo: the package, the emulator at a human speed (a job takes a few seconds) and the page,
-# on 127.0.0.1; Ctrl-C stops both.
+# make demo: the package, the emulator at a human speed (a job takes a few seconds), a gateway per
+# upstream in workerd, and the page, all on 127.0.0.1; Ctrl-C stops them all.
 set -euo pipefail
 cd "$(dirname "$0")/.."
 make -s pkg
+worker/build.sh
 cargo build -q -p luma-emulator
 out=$(mktemp)
 pids=()
@@ -18,7 +19,7 @@ done
 [ -n "${url:-}" ] || { echo "the emulator did not start" >&2; exit 1; }
 port=${DEMO_PORT:-8080}
 (exec 3<>/dev/tcp/127.0.0.1/$port) 2>/dev/null && port=0   # taken: pick a free one
-node www/serve.mjs --emulator "$url" --port "$port" &
+node www/serve.mjs --emulator "$url" --port "$port" --gateway &
 pids+=($!)
 echo "emulator: $url (luma, aimlapi, apiframe, gptge); Ctrl-C stops the demo"
 wait

@@ -13,11 +13,13 @@ const $ = (id) => document.querySelector(`[data-testid="${id}"]`);
 let provider = "luma";
 let clips = [];
 
+/** Through the gateway for the picked upstream when the demo runs one; else straight to the emulator. */
 function client() {
-  return new LumaClient({
-    provider, apiKey: $("api-key").value, baseUrl: config.emulatorUrl + PROVIDERS[provider].path,
-    typicalJobMs: config.typicalJobMs, timeoutMs: 15_000,
-  });
+  const common = { apiKey: $("api-key").value, typicalJobMs: config.typicalJobMs, timeoutMs: 30_000 };
+  if (config.gateways) {
+    return new LumaClient({ ...common, provider: "gateway", baseUrl: `${config.gateways[provider]}/dream-machine/v1` });
+  }
+  return new LumaClient({ ...common, provider, baseUrl: config.emulatorUrl + PROVIDERS[provider].path });
 }
 
 /** A sentence a person can act on, for any error the package reports. */
@@ -26,7 +28,7 @@ function explain(e) {
   const issues = (e.issues ?? []).map((i) => `${i.field}: ${i.message}`).join("; ");
   switch (e.code) {
     case "invalid_request": return `Please fix the request — ${issues || e.message}`;
-    case "unsupported": return `${PROVIDERS[e.provider]?.label ?? e.provider} can't do that: ${issues || e.message}`;
+    case "unsupported": return `${PROVIDERS[provider].label} can't do that: ${issues || e.message}`;
     case "generation_failed": return `The provider refused this clip: ${e.generation?.failureReason ?? e.message}`;
     case "unauthorized": return "The API key was not accepted.";
     case "rate_limited": return "Too many requests right now; try again in a moment.";
@@ -79,7 +81,7 @@ function renderClip(clip) {
   el.querySelector(".clip-title").textContent = `Clip ${clip.n}`;
   el.querySelector(".clip-origin").textContent = clip.origin
     ? `${clip.origin.direction === "backward" ? "◀ prepended before" : "▶ appended after"} clip ${clip.origin.from.n}`
-    : `new · ${PROVIDERS[clip.provider].label}`;
+    : `new · ${PROVIDERS[clip.provider].label}${config.gateways ? " via the gateway" : ""}`;
   q("clip-state").textContent = clip.state;
   const progress = clip.state === "completed" ? 1 : g?.progress ?? (clip.state === "dreaming" ? 0.5 : 0.08);
   el.querySelector(".fill").style.width = `${Math.round(progress * 100)}%`;
@@ -140,4 +142,5 @@ function extend(from, direction) {
 }
 
 $("generate").onclick = generate;
+$("api-key").value = config.apiKey;
 renderProviders();

@@ -1,6 +1,8 @@
 // The demo's static server: www/ at /, the built npm package (pkg/) at /pkg/, and /config.json
-// telling the page where the emulator is. Loopback only.
-// Usage: node www/serve.mjs --emulator http://127.0.0.1:P [--port 8080]
+// telling the page where to send its calls. With --gateway it also runs one gateway per upstream
+// in workerd (worker/dev.mjs; build it first with worker/build.sh), and the page talks only to
+// those, with a demo client token. Loopback only.
+// Usage: node www/serve.mjs --emulator http://127.0.0.1:P [--port 8080] [--gateway]
 import { createServer } from "node:http";
 import { readFile } from "node:fs/promises";
 import { dirname, extname, join, normalize } from "node:path";
@@ -14,7 +16,8 @@ const arg = (name, fallback) => {
 const emulator = arg("--emulator", process.env.LUMA_EMULATOR_URL);
 const port = Number(arg("--port", "0"));
 const types = { ".html": "text/html; charset=utf-8", ".js": "text/javascript", ".css": "text/css", ".wasm": "application/wasm", ".json": "application/json", ".png": "image/png", ".svg": "image/svg+xml" };
-const config = JSON.stringify({ emulatorUrl: emulator, apiKey: "test-key", typicalJobMs: Number(arg("--typical-job-ms", "5000")) });
+const typicalJobMs = Number(arg("--typical-job-ms", "5000"));
+let config = JSON.stringify({ emulatorUrl: emulator, apiKey: "test-key", typicalJobMs });
 
 const server = createServer(async (req, res) => {
   const path = decodeURIComponent(new URL(req.url, "http://x").pathname);
@@ -30,4 +33,18 @@ const server = createServer(async (req, res) => {
   }
   res.writeHead(200, { "content-type": types[extname(file)] ?? "application/octet-stream", "cache-control": "no-store" }).end(body);
 });
-server.listen(port, "127.0.0.1", () => console.log(`demo: http://127.0.0.1:${server.address().port}/`));
+server.listen(port, "127.0.0.1", async () => {
+  const origin = `http://127.0.0.1:${server.address().port}`;
+  if (process.argv.includes("--gateway")) {
+    process.env.LUMA_EMULATOR_URL = emulator;
+    const { gateway } = await import("../worker/dev.mjs");
+    const gateways = {};
+    for (const upstream of ["luma", "aimlapi", "apiframe", "gptge"]) {
+      const gw = await gateway(upstream, { CLIENT_TOKENS: "demo-token", ALLOWED_ORIGINS: origin, UPSTREAM_TYPICAL_JOB_MS: String(typicalJobMs) });
+      gateways[upstream] = gw.base;
+    }
+    config = JSON.stringify({ gateways, apiKey: "demo-token", typicalJobMs });
+    console.log(`gateways: ${Object.values(gateways).join(" ")}`);
+  }
+  console.log(`demo: ${origin}/`);
+});

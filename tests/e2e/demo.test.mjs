@@ -14,7 +14,7 @@ assert.ok(emulator, "run under scripts/with-emulator.sh");
 const admin = (path, body) => fetch(`${emulator}/__emulator/${path}`, { method: "POST", body: JSON.stringify(body) });
 await admin("config", { job_ms: 1500 });
 
-const server = spawn("node", [join(root, "www/serve.mjs"), "--emulator", emulator, "--port", "0", "--typical-job-ms", "1500"]);
+const server = spawn("node", [join(root, "www/serve.mjs"), "--emulator", emulator, "--port", "0", "--typical-job-ms", "1500", "--gateway"]);
 const pageUrl = await new Promise((resolve, reject) => {
   server.stdout.on("data", (d) => { const m = String(d).match(/demo: (\S+)/); if (m) resolve(m[1]); });
   server.once("exit", () => reject(new Error("the static server exited")));
@@ -29,9 +29,12 @@ const browser = await chromium.launch({
 const offsite = [];
 try {
   const page = await browser.newPage({ viewport: { width: 1280, height: 900 } });
+  const toUpstream = [];
   page.on("request", (r) => {
     const u = new URL(r.url());
     if (!["data:", "blob:"].includes(u.protocol) && u.hostname !== "127.0.0.1") offsite.push(r.url());
+    // The page may fetch finished videos from the provider, but its API calls go to the gateway.
+    if (u.origin === new URL(emulator).origin && !/^\/(videos|previews)\//.test(u.pathname)) toUpstream.push(r.url());
   });
   await page.goto(pageUrl);
   const clip = (n) => page.locator('[data-testid="clip"]').nth(n);
@@ -82,6 +85,7 @@ try {
   await page.setViewportSize({ width: 390, height: 844 });
   await page.screenshot({ path: join(out, "demo-phone.png") });
   assert.deepEqual(offsite, [], "every request stays on 127.0.0.1");
+  assert.deepEqual(toUpstream, [], "the page talks to the gateway, never to the upstream");
   if (process.env.UPDATE_SCREENSHOT) copyFileSync(join(out, "demo.png"), join(root, "docs/screenshot.png"));
   console.log(`e2e: ok; screenshots in ${out}`);
 } finally {

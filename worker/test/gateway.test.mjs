@@ -4,7 +4,7 @@
 import assert from "node:assert/strict";
 import { test, after } from "node:test";
 import LumaAI from "lumaai";
-import { admin, emulator, gateway, stopAll, UPSTREAM_KEY as KEY } from "./harness.mjs";
+import { admin, emulator, gateway, stopAll, UPSTREAM_KEY as KEY } from "../dev.mjs";
 
 after(stopAll);
 

@@ -1,5 +1,5 @@
-// Runs the built gateway in workerd (Miniflare) in front of the emulator; shared by the tests
-// and the benchmark.
+// Runs the built gateway (worker/build.sh) locally in workerd, through Miniflare, in front of
+// the emulator at LUMA_EMULATOR_URL: for the tests, the benchmark and the demo.
 import { mkdtempSync, readdirSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { dirname, join } from "node:path";
@@ -15,7 +15,7 @@ export const admin = (path, body) =>
   fetch(`${emulator}/__emulator/${path}`, { method: body ? "POST" : "GET", body: body && JSON.stringify(body) }).then((r) => r.json());
 
 const out = mkdtempSync(join(tmpdir(), "gateway-"));
-await esbuild.build({ entryPoints: [join(here, "../src/index.js")], bundle: true, format: "esm", outdir: out, loader: { ".wasm": "copy" }, logLevel: "error" });
+await esbuild.build({ entryPoints: [join(here, "src/index.js")], bundle: true, format: "esm", outdir: out, loader: { ".wasm": "copy" }, logLevel: "error" });
 const wasmFile = readdirSync(out).find((f) => f.endsWith(".wasm"));
 const running = [];
 
