@@ -37,7 +37,8 @@ server.listen(port, "127.0.0.1", async () => {
   const origin = `http://127.0.0.1:${server.address().port}`;
   if (process.argv.includes("--gateway")) {
     process.env.LUMA_EMULATOR_URL = emulator;
-    const { gateway } = await import("../worker/dev.mjs");
+    const { gateway, stopAll } = await import("../worker/dev.mjs");
+    for (const signal of ["SIGINT", "SIGTERM"]) process.on(signal, () => stopAll().finally(() => process.exit(0)));
     const gateways = {};
     for (const upstream of ["luma", "aimlapi", "apiframe", "gptge"]) {
       const gw = await gateway(upstream, { CLIENT_TOKENS: "demo-token", ALLOWED_ORIGINS: origin, UPSTREAM_TYPICAL_JOB_MS: String(typicalJobMs) });
