@@ -19,12 +19,32 @@ fn reject(r: Reject) -> JsValue {
 /// The checked configuration, or a message naming what is missing (never a secret).
 #[wasm_bindgen(js_name = gatewayConfig)]
 pub fn gateway_config(env: JsValue) -> Result<JsValue, JsValue> {
-    let c = Config::from_vars(|k| super::js::prop(&env, k).and_then(|v| v.as_string())).map_err(|e| JsValue::from_str(&e))?;
+    let c = Config::from_vars(|k| super::js::prop(&env, k).and_then(|v| v.as_string()))
+        .map_err(|e| JsValue::from_str(&e))?;
     let o = Object::new();
     set(&o, "upstream", &JsValue::from_str(c.upstream.as_str()));
-    set(&o, "baseUrl", &c.upstream_base_url.map_or(JsValue::UNDEFINED, |u| JsValue::from_str(&u)));
-    set(&o, "tokens", &c.client_tokens.iter().map(|t| JsValue::from_str(t)).collect::<Array>());
-    set(&o, "origins", &c.allowed_origins.iter().map(|t| JsValue::from_str(t)).collect::<Array>());
+    set(
+        &o,
+        "baseUrl",
+        &c.upstream_base_url
+            .map_or(JsValue::UNDEFINED, |u| JsValue::from_str(&u)),
+    );
+    set(
+        &o,
+        "tokens",
+        &c.client_tokens
+            .iter()
+            .map(|t| JsValue::from_str(t))
+            .collect::<Array>(),
+    );
+    set(
+        &o,
+        "origins",
+        &c.allowed_origins
+            .iter()
+            .map(|t| JsValue::from_str(t))
+            .collect::<Array>(),
+    );
     if let Some((url, secret)) = c.app_webhook {
         set(&o, "appWebhookUrl", &JsValue::from_str(&url));
         set(&o, "appWebhookSecret", &JsValue::from_str(&secret));
@@ -52,11 +72,19 @@ pub fn gateway_route(method: &str, path: &str, search: &str) -> Result<JsValue, 
         Route::Get { id, wait } => {
             kind("get");
             set(&o, "id", &JsValue::from_str(&id));
-            set(&o, "wait", &wait.map_or(JsValue::UNDEFINED, |s| JsValue::from_str(s.as_str())));
+            set(
+                &o,
+                "wait",
+                &wait.map_or(JsValue::UNDEFINED, |s| JsValue::from_str(s.as_str())),
+            );
         }
         Route::Batch { ids } => {
             kind("batch");
-            set(&o, "ids", &ids.iter().map(|i| JsValue::from_str(i)).collect::<Array>());
+            set(
+                &o,
+                "ids",
+                &ids.iter().map(|i| JsValue::from_str(i)).collect::<Array>(),
+            );
         }
         Route::List { limit, offset } => {
             kind("list");
@@ -77,28 +105,46 @@ pub fn gateway_route(method: &str, path: &str, search: &str) -> Result<JsValue, 
 }
 
 fn decode(s: &str) -> String {
-    js_sys::decode_uri_component(&s.replace('+', " ")).ok().and_then(|v| v.as_string()).unwrap_or_else(|| s.to_string())
+    js_sys::decode_uri_component(&s.replace('+', " "))
+        .ok()
+        .and_then(|v| v.as_string())
+        .unwrap_or_else(|| s.to_string())
 }
 
 #[wasm_bindgen(js_name = gatewayCaller)]
-pub fn gateway_caller(authorization: Option<String>, tokens: Vec<String>) -> Result<String, JsValue> {
+pub fn gateway_caller(
+    authorization: Option<String>,
+    tokens: Vec<String>,
+) -> Result<String, JsValue> {
     gateway::caller(authorization.as_deref(), &tokens).map_err(reject)
 }
 
 #[wasm_bindgen(js_name = gatewayCors)]
 pub fn gateway_cors(origin: Option<String>, allowed: Vec<String>) -> JsValue {
     let pairs = gateway::cors(origin.as_deref(), &allowed);
-    pairs.iter().map(|(k, v)| Array::of2(&JsValue::from_str(k), &JsValue::from_str(v))).collect::<Array>().into()
+    pairs
+        .iter()
+        .map(|(k, v)| Array::of2(&JsValue::from_str(k), &JsValue::from_str(v)))
+        .collect::<Array>()
+        .into()
 }
 
 /// `{kind: "generate" | "extend", request, parent}` for the upstream, or a rejection.
 /// `ids` maps the caller's gateway ids to upstream ids.
 #[wasm_bindgen(js_name = gatewayTranslate)]
-pub fn gateway_translate(body: &str, upstream: &str, ids: JsValue, max_bytes: u32) -> Result<JsValue, JsValue> {
-    let kind = ProviderKind::parse(upstream).ok_or_else(|| reject(Reject::new(500, "bad upstream")))?;
+pub fn gateway_translate(
+    body: &str,
+    upstream: &str,
+    ids: JsValue,
+    max_bytes: u32,
+) -> Result<JsValue, JsValue> {
+    let kind =
+        ProviderKind::parse(upstream).ok_or_else(|| reject(Reject::new(500, "bad upstream")))?;
     let provider = Provider::new(kind, "", None);
     let lookup = |id: &str| super::js::prop(&ids, id).and_then(|v| v.as_string());
-    let (request, parent) = gateway::upstream_request(body.as_bytes(), max_bytes as usize, &provider, lookup).map_err(reject)?;
+    let (request, parent) =
+        gateway::upstream_request(body.as_bytes(), max_bytes as usize, &provider, lookup)
+            .map_err(reject)?;
     let o = Object::new();
     match request {
         gateway::UpstreamRequest::Generate(r) => {
@@ -110,7 +156,11 @@ pub fn gateway_translate(body: &str, upstream: &str, ids: JsValue, max_bytes: u3
             set(&o, "request", &to_js(&r));
         }
     }
-    set(&o, "parent", &parent.map_or(JsValue::NULL, |p| JsValue::from_str(&p)));
+    set(
+        &o,
+        "parent",
+        &parent.map_or(JsValue::NULL, |p| JsValue::from_str(&p)),
+    );
     Ok(o.into())
 }
 
@@ -146,7 +196,12 @@ pub fn record_luma(record: JsValue) -> Result<JsValue, JsValue> {
 
 /// Milliseconds until the alarm should ask the upstream again, from the core's schedule.
 #[wasm_bindgen(js_name = recordNextPollMs)]
-pub fn record_next_poll_ms(record: JsValue, created_ms: f64, now_ms: f64, typical_job_ms: Option<f64>) -> Result<f64, JsValue> {
+pub fn record_next_poll_ms(
+    record: JsValue,
+    created_ms: f64,
+    now_ms: f64,
+    typical_job_ms: Option<f64>,
+) -> Result<f64, JsValue> {
     let r: Record = from_js(&record).map_err(|e| JsValue::from_str(&e))?;
     let kind = r.generation.provider;
     let (created, now) = (created_ms as u64, now_ms as u64);
@@ -154,7 +209,15 @@ pub fn record_next_poll_ms(record: JsValue, created_ms: f64, now_ms: f64, typica
         Some(ms) if ms > 0.0 => PollConfig::with_typical_job(kind, ms as u64),
         _ => PollConfig::for_provider(kind),
     };
-    let mut schedule = Schedule::new(PollConfig { long_poll: false, ..base }, created, now, now);
+    let mut schedule = Schedule::new(
+        PollConfig {
+            long_poll: false,
+            ..base
+        },
+        created,
+        now,
+        now,
+    );
     if let Action::FetchNow = schedule.poll(now) {
         schedule.observe(now, &r.generation);
     }
@@ -171,7 +234,33 @@ pub fn secrets_equal(a: &str, b: &str) -> bool {
 
 /// Standard Webhooks headers for an event the gateway sends to the app.
 #[wasm_bindgen(js_name = signWebhook)]
-pub fn sign_webhook(secret: &str, msg_id: &str, timestamp_s: f64, body: &str) -> Result<JsValue, JsValue> {
-    let h = crate::webhook::headers(secret, msg_id, timestamp_s as i64, body.as_bytes()).map_err(|e| JsValue::from_str(&e.to_string()))?;
-    Ok(h.iter().map(|(k, v)| Array::of2(&JsValue::from_str(k), &JsValue::from_str(v))).collect::<Array>().into())
+pub fn sign_webhook(
+    secret: &str,
+    msg_id: &str,
+    timestamp_s: f64,
+    body: &str,
+) -> Result<JsValue, JsValue> {
+    let h = crate::webhook::headers(secret, msg_id, timestamp_s as i64, body.as_bytes())
+        .map_err(|e| JsValue::from_str(&e.to_string()))?;
+    Ok(h.iter()
+        .map(|(k, v)| Array::of2(&JsValue::from_str(k), &JsValue::from_str(v)))
+        .collect::<Array>()
+        .into())
+}
+
+/// The upstream's delete call (`{method, url, headers}`), where the protocol has one (luma).
+#[wasm_bindgen(js_name = upstreamDeleteRequest)]
+pub fn upstream_delete_request(
+    upstream: &str,
+    base_url: Option<String>,
+    key: &str,
+    id: &str,
+) -> JsValue {
+    match ProviderKind::parse(upstream) {
+        Some(ProviderKind::Luma) => {
+            let p = Provider::new(ProviderKind::Luma, key, base_url.as_deref());
+            to_js(&crate::provider::luma::delete(&p.base_url, key, id))
+        }
+        _ => JsValue::NULL,
+    }
 }

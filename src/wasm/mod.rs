@@ -2,13 +2,13 @@
 //! pure core. Every failure reaches JS as a `LumaError`; nothing here panics on outside data.
 
 mod abort;
+#[cfg(feature = "gateway")]
+mod gateway;
 pub mod js;
 mod timer;
 mod transport;
 mod watch;
 mod webhook;
-#[cfg(feature = "gateway")]
-mod gateway;
 
 use std::cell::RefCell;
 use std::rc::Rc;

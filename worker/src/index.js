@@ -110,8 +110,16 @@ export default {
           return json(200, { generations, count: generations.length, has_more: route.offset + route.limit < ids.length, limit: route.limit, offset: route.offset }, cors);
         }
         case "delete": {
-          const r = await generation(env, route.id).fetch(`https://do/delete?owner=${caller}`, { method: "POST" });
-          return r.ok ? new Response(null, { status: 204, headers: cors }) : json(404, { detail: "Generation not found" }, cors);
+          const record = await own(env, route.id, caller);
+          if (!record) return json(404, { detail: "Generation not found" }, cors);
+          // Where the upstream can delete (luma), its copy goes too.
+          const call = g.upstreamDeleteRequest(config.upstream, config.baseUrl, env.UPSTREAM_API_KEY, record.upstream_id);
+          if (call) {
+            const r = await fetch(call.url, { method: call.method, headers: call.headers });
+            if (!r.ok && r.status !== 404) throw upstreamFailure({ message: `delete answered ${r.status}` }, env);
+          }
+          await generation(env, route.id).fetch(`https://do/delete?owner=${caller}`, { method: "POST" });
+          return new Response(null, { status: 204, headers: cors });
         }
       }
       return json(404, { detail: "Not found" }, cors);

@@ -30,6 +30,11 @@ for (const upstream of ["luma", "aimlapi", "apiframe", "gptge"]) {
     assert.deepEqual(batch.json.generations.map((g) => g.id).sort(), [created.json.id, ext.json.id].sort());
     const list = await gw.call("GET", `${V1}/generations?limit=10`);
     assert.deepEqual(list.json.generations.map((g) => g.id), [ext.json.id, created.json.id]);
+    const upstreamBefore = (await admin("generations")).length;
+    assert.equal((await gw.call("DELETE", `${V1}/generations/${ext.json.id}`)).status, 204);
+    assert.equal((await gw.call("GET", `${V1}/generations/${ext.json.id}`)).status, 404);
+    // Only luma can delete upstream; elsewhere the upstream keeps its copy.
+    assert.equal((await admin("generations")).length, upstreamBefore - (upstream === "luma" ? 1 : 0));
     assert.ok(gw.seen.every((s) => !s.includes(KEY)), "the upstream key never appears in a response");
   });
 }
@@ -48,18 +53,20 @@ test("callbacks switched off: the alarm polls on the core's schedule", async () 
 test("callbacks wake a waiting long-poll; forged ones are refused", async () => {
   await admin("config", { job_ms: 600, callbacks: true });
   // With a long typical job the alarm would not come soon: only the callback can answer in time.
-  const gw = await gateway("luma", { UPSTREAM_TYPICAL_JOB_MS: "600000" });
-  const before = (await admin("counters")).callbacks_sent;
-  const created = await gw.call("POST", `${V1}/generations/video`, { body: { model: "ray-2", prompt: "Call me back" } });
-  const t = Date.now();
-  const done = await gw.call("GET", `${V1}/generations/${created.json.id}?wait=completed`);
-  assert.equal(done.json.state, "completed");
-  assert.ok(Date.now() - t < 5000, `answered by the callback (${Date.now() - t} ms)`);
-  assert.ok((await admin("counters")).callbacks_sent > before);
-  const forged = await gw.call("POST", `/callbacks/${created.json.id}/not-the-secret`, { token: null, body: {} });
-  assert.equal(forged.status, 401);
-  const unknown = await gw.call("POST", `/callbacks/${crypto.randomUUID()}/whatever`, { token: null, body: {} });
-  assert.equal(unknown.status, 404);
+  for (const upstream of ["luma", "apiframe", "gptge"]) {
+    const gw = await gateway(upstream, { UPSTREAM_TYPICAL_JOB_MS: "600000" });
+    const before = (await admin("counters")).callbacks_sent;
+    const created = await gw.call("POST", `${V1}/generations/video`, { body: { model: "ray-2", prompt: "Call me back" } });
+    const t = Date.now();
+    const done = await gw.call("GET", `${V1}/generations/${created.json.id}?wait=completed`);
+    assert.equal(done.json.state, "completed", upstream);
+    assert.ok(Date.now() - t < 5000, `${upstream}: answered by the callback (${Date.now() - t} ms)`);
+    assert.ok((await admin("counters")).callbacks_sent > before, upstream);
+    const forged = await gw.call("POST", `/callbacks/${created.json.id}/not-the-secret`, { token: null, body: {} });
+    assert.equal(forged.status, 401, upstream);
+    const unknown = await gw.call("POST", `/callbacks/${crypto.randomUUID()}/whatever`, { token: null, body: {} });
+    assert.equal(unknown.status, 404, upstream);
+  }
 });
 
 test("security: tokens, isolation, CORS, caps, bad input", async () => {
