@@ -41,6 +41,7 @@ test-pkg: pkg
 ## The demo page end to end in headless Chromium (screenshots in test-output/).
 test-e2e: pkg
 	scripts/install-tools.sh browser npm
+	worker/build.sh
 	scripts/with-emulator.sh node tests/e2e/demo.test.mjs
 
 ## The gateway in workerd against the emulator: every upstream, security, the lumaai SDK.
