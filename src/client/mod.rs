@@ -3,6 +3,7 @@
 
 mod race;
 mod retry;
+mod wait;
 
 use std::cell::RefCell;
 use std::collections::HashMap;
@@ -13,7 +14,7 @@ pub use retry::{backoff_ms, retry_delay, retryable_status, Rng};
 
 use crate::error::{Error, ErrorCode};
 use crate::model::{ExtendRequest, GenerateRequest, Generation, Issue, State};
-use crate::poll::{retry_after_ms, Action, PollConfig, Schedule};
+use crate::poll::retry_after_ms;
 use crate::provider::{GetManyCall, HttpRequest, HttpResponse, Provider};
 
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
@@ -226,96 +227,6 @@ impl<T: Transport, C: Timer> Client<T, C> {
             .collect()
     }
 
-    /// Polls until `id` is terminal: `Ok` when completed, `generation_failed` when failed,
-    /// `timeout` at the deadline. `on_change` sees every new state or progress.
-    pub async fn wait(
-        &self,
-        id: &str,
-        opts: WaitOptions,
-        on_change: &mut dyn FnMut(&Generation),
-    ) -> Result<Generation, Error> {
-        let kind = self.provider.kind;
-        let base = match self.options.typical_job_ms {
-            Some(ms) => PollConfig::with_typical_job(kind, ms),
-            None => PollConfig::for_provider(kind),
-        };
-        let config = PollConfig {
-            deadline_ms: opts.deadline_ms,
-            ..base
-        };
-        let now = self.timer.now_ms();
-        let seed = opts
-            .seed
-            .unwrap_or_else(|| (self.rng.borrow_mut().next_f64() * u64::MAX as f64) as u64);
-        let mut schedule = Schedule::new(config, now, now, seed);
-        let mut last: Option<Generation> = None;
-        loop {
-            let now = self.timer.now_ms();
-            match schedule.poll(now) {
-                Action::Done => return finished(last),
-                Action::DeadlineExceeded => return Err(self.timed_out(id, last.as_ref())),
-                Action::WaitUntil(t) => {
-                    self.sleep_until(t.min(opts.deadline_ms.unwrap_or(t)), now)
-                        .await
-                }
-                Action::FetchNow => {
-                    let request = self.provider.get(id, schedule.wait_for());
-                    let answer = match opts.deadline_ms {
-                        Some(d) => {
-                            match race(self.fetch_one(request), self.sleep_until(d, now)).await {
-                                Either::Left(answer) => answer,
-                                Either::Right(()) => return Err(self.timed_out(id, last.as_ref())),
-                            }
-                        }
-                        None => self.fetch_one(request).await,
-                    };
-                    let now = self.timer.now_ms();
-                    match answer {
-                        Ok(g) => {
-                            schedule.observe(now, &g);
-                            if let Some(g) = newer(last.as_ref(), g) {
-                                on_change(&g);
-                                last = Some(g);
-                            }
-                        }
-                        // A get is safe to repeat, so a garbled answer is just another try.
-                        Err(e) if e.retryable || e.code == ErrorCode::BadResponse => {
-                            schedule.observe_error(now, e.retry_after_ms)
-                        }
-                        Err(e) => return Err(e),
-                    }
-                }
-            }
-        }
-    }
-
-    /// Waits for each id in turn under one deadline; the first failure ends the wait.
-    pub async fn wait_all(
-        &self,
-        ids: &[String],
-        opts: WaitOptions,
-        on_change: &mut dyn FnMut(&Generation),
-    ) -> Result<Vec<Generation>, Error> {
-        let mut out = Vec::with_capacity(ids.len());
-        for id in ids {
-            out.push(self.wait(id, opts.clone(), on_change).await?);
-        }
-        Ok(out)
-    }
-
-    async fn sleep_until(&self, t: u64, now: u64) {
-        self.timer.sleep(t.saturating_sub(now)).await
-    }
-
-    fn timed_out(&self, id: &str, last: Option<&Generation>) -> Error {
-        let state = last.map_or("not yet seen".to_string(), |g| g.state.to_string());
-        Error::new(
-            ErrorCode::Timeout,
-            self.provider.kind,
-            format!("generation {id} is still {state} at the deadline"),
-        )
-    }
-
     fn remember(&self, g: &Generation) {
         let mut known = self.known.borrow_mut();
         let state = known.get(&g.id).map_or(g.state, |s| s.advance(g.state));
@@ -379,32 +290,4 @@ fn with_retry_after(mut e: Error, resp: &HttpResponse, now_ms: u64) -> Error {
     e.retry_after_ms =
         retry_after_ms(&resp.headers, now_ms).map(|ms| ms.min(retry::MAX_RETRY_AFTER_MS));
     e
-}
-
-/// `g` if it moves the generation on (a new state, or new progress); stale answers are dropped.
-fn newer(last: Option<&Generation>, g: Generation) -> Option<Generation> {
-    match last {
-        None => Some(g),
-        Some(l) if !l.state.can_move_to(g.state) => None,
-        Some(l)
-            if l.state == g.state
-                && l.progress == g.progress
-                && l.estimate_wait_seconds == g.estimate_wait_seconds =>
-        {
-            None
-        }
-        Some(_) => Some(g),
-    }
-}
-
-fn finished(last: Option<Generation>) -> Result<Generation, Error> {
-    match last {
-        Some(g) if g.state == State::Failed => Err(Error::failed(g)),
-        Some(g) => Ok(g),
-        None => Err(Error::new(
-            ErrorCode::BadResponse,
-            Default::default(),
-            "the wait ended before any answer",
-        )),
-    }
 }

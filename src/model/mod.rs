@@ -3,9 +3,11 @@
 mod generation;
 mod request;
 mod state;
+mod syntax;
 mod validate;
 
 pub use generation::Generation;
 pub use request::{AspectRatio, Direction, ExtendRequest, GenerateRequest, Keyframe, Keyframes};
 pub use state::State;
-pub use validate::{is_uuid, validate_extend, validate_generate, Issue};
+pub use syntax::is_uuid;
+pub use validate::{validate_extend, validate_generate, Issue};

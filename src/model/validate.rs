@@ -3,6 +3,7 @@
 
 use serde::{Deserialize, Serialize};
 
+use super::syntax::{check_url, is_uuid};
 use super::{AspectRatio, Direction, ExtendRequest, GenerateRequest, Keyframe, Keyframes};
 use crate::provider::{Capabilities, ProviderKind};
 
@@ -15,7 +16,7 @@ pub struct Issue {
     pub message: String,
 }
 
-fn issue(field: &str, rule: &str, message: impl Into<String>) -> Issue {
+pub(super) fn issue(field: &str, rule: &str, message: impl Into<String>) -> Issue {
     Issue {
         field: field.into(),
         rule: rule.into(),
@@ -324,195 +325,6 @@ fn loop_problem(k: &Keyframes) -> Option<&'static str> {
     }
 }
 
-/// https anywhere; http only to loopback hosts (local development); data: where accepted.
-fn check_url(field: &str, url: &str, allow_data: bool) -> Option<Issue> {
-    let lower = url.trim().to_ascii_lowercase();
-    if lower.starts_with("data:") {
-        return (!allow_data).then(|| {
-            issue(
-                field,
-                "url_scheme",
-                "data: URLs are not accepted by this provider; use an https URL",
-            )
-        });
-    }
-    let (secure, rest) = if let Some(r) = lower.strip_prefix("https://") {
-        (true, r)
-    } else if let Some(r) = lower.strip_prefix("http://") {
-        (false, r)
-    } else {
-        return Some(issue(
-            field,
-            "url_scheme",
-            format!(
-                "must be an https URL{}",
-                if allow_data { " or a data: URL" } else { "" }
-            ),
-        ));
-    };
-    let host = host_of(rest);
-    if host.is_empty() {
-        return Some(issue(field, "url_scheme", "the URL has no host"));
-    }
-    if !secure && !is_loopback(host) {
-        return Some(issue(
-            field,
-            "url_scheme",
-            "http is allowed only for loopback hosts; use https",
-        ));
-    }
-    None
-}
-
-fn host_of(rest: &str) -> &str {
-    let authority = rest.split(['/', '?', '#']).next().unwrap_or("");
-    let host_port = authority.rsplit('@').next().unwrap_or("");
-    if let Some(v6) = host_port.strip_prefix('[') {
-        return v6.split(']').next().unwrap_or("");
-    }
-    host_port.split(':').next().unwrap_or("")
-}
-
-fn is_loopback(host: &str) -> bool {
-    host == "localhost"
-        || host == "::1"
-        || host
-            .strip_prefix("127.")
-            .is_some_and(|r| r.split('.').count() == 3)
-}
-
-/// The 8-4-4-4-12 hexadecimal form.
-pub fn is_uuid(s: &str) -> bool {
-    let groups: Vec<&str> = s.split('-').collect();
-    groups.len() == 5
-        && groups
-            .iter()
-            .zip([8, 4, 4, 4, 12])
-            .all(|(g, n)| g.len() == n && g.bytes().all(|b| b.is_ascii_hexdigit()))
-}
-
 #[cfg(test)]
-mod tests {
-    use super::*;
-
-    fn generate(prompt: &str) -> GenerateRequest {
-        GenerateRequest {
-            prompt: Some(prompt.into()),
-            ..GenerateRequest::default()
-        }
-    }
-
-    fn rules(issues: &[Issue]) -> Vec<(&str, &str)> {
-        issues
-            .iter()
-            .map(|i| (i.field.as_str(), i.rule.as_str()))
-            .collect()
-    }
-
-    #[test]
-    fn prompt_length_bounds_are_inclusive_and_count_characters() {
-        let luma = ProviderKind::Luma;
-        assert_eq!(
-            rules(&validate_generate(&generate("ab"), luma)),
-            [("prompt", "min_length")]
-        );
-        assert!(validate_generate(&generate("abc"), luma).is_empty());
-        assert!(validate_generate(&generate(&"é".repeat(5000)), luma).is_empty());
-        assert_eq!(
-            rules(&validate_generate(&generate(&"é".repeat(5001)), luma)),
-            [("prompt", "max_length")]
-        );
-        // APIFRAME and gptge publish no bounds: any non-empty prompt is accepted.
-        assert!(validate_generate(&generate("ab"), ProviderKind::Apiframe).is_empty());
-    }
-
-    #[test]
-    fn prompt_is_optional_with_an_image_keyframe_only_where_the_protocol_allows() {
-        let req = GenerateRequest {
-            keyframes: Some(Keyframes {
-                frame0: Some(Keyframe::Image {
-                    url: "https://x.test/a.png".into(),
-                }),
-                frame1: None,
-            }),
-            ..GenerateRequest::default()
-        };
-        assert!(validate_generate(&req, ProviderKind::Luma).is_empty());
-        assert_eq!(
-            rules(&validate_generate(&req, ProviderKind::Aimlapi)),
-            [("prompt", "required")]
-        );
-    }
-
-    #[test]
-    fn urls_must_be_https_or_loopback_http_or_data_where_accepted() {
-        for ok in [
-            "https://a.test/x.png",
-            "http://127.0.0.1:9/x",
-            "http://localhost/x",
-            "http://[::1]:80/x",
-            "HTTPS://A.TEST",
-        ] {
-            assert_eq!(check_url("image", ok, false), None, "{ok}");
-        }
-        for bad in [
-            "http://example.com/x",
-            "http://127.0.0.1.evil.test/x",
-            "http://localhost.evil.test",
-            "ftp://a",
-            "https://",
-            "javascript:alert(1)",
-            "data:image/png;base64,AA",
-        ] {
-            assert!(check_url("image", bad, false).is_some(), "{bad}");
-        }
-        assert_eq!(check_url("image", "data:image/png;base64,AA", true), None);
-        assert!(check_url("image", "http://user@127.0.0.1@evil.test/", false).is_some());
-    }
-
-    #[test]
-    fn uuids() {
-        assert!(is_uuid("0f3ea4aa-10e7-4dae-af0b-263ab4ac45f9"));
-        assert!(is_uuid("0F3EA4AA-10E7-4DAE-AF0B-263AB4AC45F9"));
-        for bad in [
-            "",
-            "0f3ea4aa10e74dae",
-            "0f3ea4aa-10e7-4dae-af0b-263ab4ac45f",
-            "0f3ea4aa-10e7-4dae-af0b-263ab4ac45fz",
-            "xxxxxxxxxx",
-        ] {
-            assert!(!is_uuid(bad), "{bad}");
-        }
-    }
-
-    #[test]
-    fn extension_capabilities() {
-        let back = ExtendRequest {
-            generation_id: "0f3ea4aa-10e7-4dae-af0b-263ab4ac45f9".into(),
-            prompt: "before it all".into(),
-            direction: Some(Direction::Backward),
-            image: Some("https://x.test/a.png".into()),
-            ..ExtendRequest::default()
-        };
-        assert!(validate_extend(&back, ProviderKind::Luma).is_empty());
-        assert!(validate_extend(&back, ProviderKind::Aimlapi).is_empty());
-        for kind in [ProviderKind::Apiframe, ProviderKind::Gptge] {
-            assert_eq!(
-                rules(&validate_extend(&back, kind)),
-                [("direction", "unsupported")],
-                "{kind:?}"
-            );
-        }
-        // Opaque ids are fine where the id never goes into a keyframe.
-        let opaque = ExtendRequest {
-            generation_id: "task:42".into(),
-            prompt: "more".into(),
-            ..ExtendRequest::default()
-        };
-        assert!(validate_extend(&opaque, ProviderKind::Gptge).is_empty());
-        assert_eq!(
-            rules(&validate_extend(&opaque, ProviderKind::Luma)),
-            [("generationId", "uuid")]
-        );
-    }
-}
+#[path = "validate_tests.rs"]
+mod tests;

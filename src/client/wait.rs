@@ -1,0 +1,126 @@
+//! Waiting: the poll schedule driven over the transport until a generation is terminal.
+
+use super::{race, Client, Either, Timer, Transport, WaitOptions};
+use crate::error::{Error, ErrorCode};
+use crate::model::{Generation, State};
+use crate::poll::{Action, PollConfig, Schedule};
+
+impl<T: Transport, C: Timer> Client<T, C> {
+    /// Polls until `id` is terminal: `Ok` when completed, `generation_failed` when failed,
+    /// `timeout` at the deadline. `on_change` sees every new state or progress.
+    pub async fn wait(
+        &self,
+        id: &str,
+        opts: WaitOptions,
+        on_change: &mut dyn FnMut(&Generation),
+    ) -> Result<Generation, Error> {
+        let kind = self.provider.kind;
+        let base = match self.options.typical_job_ms {
+            Some(ms) => PollConfig::with_typical_job(kind, ms),
+            None => PollConfig::for_provider(kind),
+        };
+        let config = PollConfig {
+            deadline_ms: opts.deadline_ms,
+            ..base
+        };
+        let now = self.timer.now_ms();
+        let seed = opts
+            .seed
+            .unwrap_or_else(|| (self.rng.borrow_mut().next_f64() * u64::MAX as f64) as u64);
+        let mut schedule = Schedule::new(config, now, now, seed);
+        let mut last: Option<Generation> = None;
+        loop {
+            let now = self.timer.now_ms();
+            match schedule.poll(now) {
+                Action::Done => return finished(last),
+                Action::DeadlineExceeded => return Err(self.timed_out(id, last.as_ref())),
+                Action::WaitUntil(t) => {
+                    self.sleep_until(t.min(opts.deadline_ms.unwrap_or(t)), now)
+                        .await
+                }
+                Action::FetchNow => {
+                    let request = self.provider.get(id, schedule.wait_for());
+                    let answer = match opts.deadline_ms {
+                        Some(d) => {
+                            match race(self.fetch_one(request), self.sleep_until(d, now)).await {
+                                Either::Left(answer) => answer,
+                                Either::Right(()) => return Err(self.timed_out(id, last.as_ref())),
+                            }
+                        }
+                        None => self.fetch_one(request).await,
+                    };
+                    let now = self.timer.now_ms();
+                    match answer {
+                        Ok(g) => {
+                            schedule.observe(now, &g);
+                            if let Some(g) = newer(last.as_ref(), g) {
+                                on_change(&g);
+                                last = Some(g);
+                            }
+                        }
+                        // A get is safe to repeat, so a garbled answer is just another try.
+                        Err(e) if e.retryable || e.code == ErrorCode::BadResponse => {
+                            schedule.observe_error(now, e.retry_after_ms)
+                        }
+                        Err(e) => return Err(e),
+                    }
+                }
+            }
+        }
+    }
+
+    /// Waits for each id in turn under one deadline; the first failure ends the wait.
+    pub async fn wait_all(
+        &self,
+        ids: &[String],
+        opts: WaitOptions,
+        on_change: &mut dyn FnMut(&Generation),
+    ) -> Result<Vec<Generation>, Error> {
+        let mut out = Vec::with_capacity(ids.len());
+        for id in ids {
+            out.push(self.wait(id, opts.clone(), on_change).await?);
+        }
+        Ok(out)
+    }
+
+    async fn sleep_until(&self, t: u64, now: u64) {
+        self.timer.sleep(t.saturating_sub(now)).await
+    }
+
+    fn timed_out(&self, id: &str, last: Option<&Generation>) -> Error {
+        let state = last.map_or("not yet seen".to_string(), |g| g.state.to_string());
+        Error::new(
+            ErrorCode::Timeout,
+            self.provider.kind,
+            format!("generation {id} is still {state} at the deadline"),
+        )
+    }
+}
+
+/// `g` if it moves the generation on (a new state, or new progress); stale answers are dropped.
+fn newer(last: Option<&Generation>, g: Generation) -> Option<Generation> {
+    match last {
+        None => Some(g),
+        Some(l) if !l.state.can_move_to(g.state) => None,
+        Some(l)
+            if l.state == g.state
+                && l.progress == g.progress
+                && l.estimate_wait_seconds == g.estimate_wait_seconds =>
+        {
+            None
+        }
+        Some(_) => Some(g),
+    }
+}
+
+fn finished(last: Option<Generation>) -> Result<Generation, Error> {
+    match last {
+        Some(g) if g.state == State::Failed => Err(Error::failed(g)),
+        Some(g) => Ok(g),
+        None => Err(Error::new(
+            ErrorCode::BadResponse,
+            Default::default(),
+            "the wait ended before any answer",
+        )),
+    }
+}
