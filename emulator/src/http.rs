@@ -121,14 +121,10 @@ pub enum ReadError {
 }
 
 pub async fn read_request(reader: &mut BufReader<TcpStream>) -> Result<Request, ReadError> {
-    let mut line = String::new();
-    if reader
-        .read_line(&mut line)
-        .await
-        .map_err(|_| ReadError::Closed)?
-        == 0
-    {
-        return Err(ReadError::Closed);
+    let mut line = read_line(reader).await?;
+    // A stray empty line before a request (after a previous body) is ignored, as RFC 9112 asks.
+    if line.is_empty() {
+        line = read_line(reader).await?;
     }
     let mut parts = line.split_whitespace();
     let (method, target) = match (parts.next(), parts.next()) {
@@ -137,16 +133,7 @@ pub async fn read_request(reader: &mut BufReader<TcpStream>) -> Result<Request, 
     };
     let mut headers = HashMap::new();
     loop {
-        let mut h = String::new();
-        if reader
-            .read_line(&mut h)
-            .await
-            .map_err(|_| ReadError::Closed)?
-            == 0
-        {
-            return Err(ReadError::Closed);
-        }
-        let h = h.trim_end();
+        let h = read_line(reader).await?;
         if h.is_empty() {
             break;
         }
@@ -157,18 +144,31 @@ pub async fn read_request(reader: &mut BufReader<TcpStream>) -> Result<Request, 
             return Err(ReadError::Bad(431, "too many headers"));
         }
     }
-    let len: usize = headers
-        .get("content-length")
-        .and_then(|v| v.parse().ok())
-        .unwrap_or(0);
-    if len > MAX_BODY {
-        return Err(ReadError::Bad(413, "body too large"));
+    if headers
+        .get("expect")
+        .is_some_and(|v| v.eq_ignore_ascii_case("100-continue"))
+    {
+        // curl asks before sending bodies over 1 KiB and would otherwise wait a second.
+        reader
+            .get_mut()
+            .write_all(b"HTTP/1.1 100 Continue\r\n\r\n")
+            .await
+            .map_err(|_| ReadError::Closed)?;
     }
-    let mut body = vec![0; len];
-    reader
-        .read_exact(&mut body)
-        .await
-        .map_err(|_| ReadError::Closed)?;
+    let chunked = headers
+        .get("transfer-encoding")
+        .is_some_and(|v| v.to_ascii_lowercase().contains("chunked"));
+    let body = if chunked {
+        read_chunked(reader).await?
+    } else {
+        let len: usize = match headers.get("content-length") {
+            None => 0,
+            Some(v) => v
+                .parse()
+                .map_err(|_| ReadError::Bad(400, "invalid content-length"))?,
+        };
+        read_exact(reader, len).await?
+    };
     let (path, query) = parse_target(&target);
     Ok(Request {
         method,
@@ -177,6 +177,49 @@ pub async fn read_request(reader: &mut BufReader<TcpStream>) -> Result<Request, 
         headers,
         body,
     })
+}
+
+async fn read_exact(reader: &mut BufReader<TcpStream>, len: usize) -> Result<Vec<u8>, ReadError> {
+    if len > MAX_BODY {
+        return Err(ReadError::Bad(413, "body too large"));
+    }
+    let mut body = vec![0; len];
+    reader
+        .read_exact(&mut body)
+        .await
+        .map_err(|_| ReadError::Closed)?;
+    Ok(body)
+}
+
+async fn read_line(reader: &mut BufReader<TcpStream>) -> Result<String, ReadError> {
+    let mut line = String::new();
+    match reader.read_line(&mut line).await {
+        Ok(0) | Err(_) => Err(ReadError::Closed),
+        Ok(_) => Ok(line.trim_end().to_string()),
+    }
+}
+
+/// A `Transfer-Encoding: chunked` body (what Node's fetch sends for streamed bodies).
+async fn read_chunked(reader: &mut BufReader<TcpStream>) -> Result<Vec<u8>, ReadError> {
+    let mut body = Vec::new();
+    loop {
+        let line = read_line(reader).await?;
+        let size = line.split(';').next().unwrap_or("").trim();
+        let size = usize::from_str_radix(size, 16)
+            .map_err(|_| ReadError::Bad(400, "invalid chunk size"))?;
+        if size == 0 {
+            // Trailers, up to the empty line.
+            while !read_line(reader).await?.is_empty() {}
+            return Ok(body);
+        }
+        body.extend(read_exact(reader, size.min(MAX_BODY + 1)).await?);
+        if body.len() > MAX_BODY {
+            return Err(ReadError::Bad(413, "body too large"));
+        }
+        if !read_line(reader).await?.is_empty() {
+            return Err(ReadError::Bad(400, "malformed chunk"));
+        }
+    }
 }
 
 fn reason(status: u16) -> &'static str {

@@ -203,3 +203,30 @@ fn moderated_prompts_fail_after_acceptance() {
         (Some("failed"), Some("Contains blacklisted words"))
     );
 }
+
+#[test]
+fn chunked_bodies_and_expect_continue() {
+    let e = Emulator::start();
+    let body = json!({ "model": "ray-2", "prompt": "A jellyfish, sent in chunks" }).to_string();
+    let (a, b) = body.split_at(10);
+    let chunked = format!(
+        "POST {V1}/generations/video HTTP/1.1\r\nhost: x\r\nauthorization: Bearer {}\r\nconnection: close\r\ntransfer-encoding: chunked\r\n\r\n{:x}\r\n{a}\r\n{:x};ext=1\r\n{b}\r\n0\r\n\r\n",
+        common::KEY,
+        a.len(),
+        b.len()
+    );
+    let r = e.raw(chunked.as_bytes()).unwrap();
+    assert_eq!(
+        (r.status, r.json()["request"]["prompt"].as_str()),
+        (201, Some("A jellyfish, sent in chunks"))
+    );
+    let long = json!({ "model": "ray-2", "prompt": "x".repeat(2000) }).to_string();
+    let expect = format!(
+        "POST {V1}/generations/video HTTP/1.1\r\nhost: x\r\nauthorization: Bearer {}\r\nconnection: close\r\nexpect: 100-continue\r\ncontent-length: {}\r\n\r\n{long}",
+        common::KEY,
+        long.len()
+    );
+    assert_eq!(e.raw(expect.as_bytes()).unwrap().status, 201);
+    let bad = "POST /dream-machine/v1/generations HTTP/1.1\r\ncontent-length: many\r\n\r\n";
+    assert_eq!(e.raw(bad.as_bytes()).unwrap().status, 400);
+}

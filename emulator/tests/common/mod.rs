@@ -69,8 +69,6 @@ impl Emulator {
         headers: &[(&str, &str)],
         body: Option<&str>,
     ) -> std::io::Result<Resp> {
-        let mut s = TcpStream::connect(&self.addr)?;
-        s.set_read_timeout(Some(Duration::from_secs(60)))?;
         let body = body.unwrap_or("");
         let mut head = format!(
             "{method} {path} HTTP/1.1\r\nhost: {}\r\nconnection: close\r\ncontent-length: {}\r\n",
@@ -81,10 +79,20 @@ impl Emulator {
             head.push_str(&format!("{k}: {v}\r\n"));
         }
         head.push_str("\r\n");
-        s.write_all(head.as_bytes())?;
-        s.write_all(body.as_bytes())?;
+        self.raw(&[head.as_bytes(), body.as_bytes()].concat())
+    }
+
+    /// Sends `request` as it is and reads the answer until the server closes.
+    pub fn raw(&self, request: &[u8]) -> std::io::Result<Resp> {
+        let mut s = TcpStream::connect(&self.addr)?;
+        s.set_read_timeout(Some(Duration::from_secs(60)))?;
+        s.write_all(request)?;
         let mut raw = Vec::new();
         s.read_to_end(&mut raw)?;
+        let interim = b"HTTP/1.1 100 Continue\r\n\r\n";
+        if raw.starts_with(interim) {
+            raw.drain(..interim.len());
+        }
         let split = raw
             .windows(4)
             .position(|w| w == b"\r\n\r\n")
