@@ -22,6 +22,8 @@ pub fn task(base: &str, job: &Job, now: Instant) -> Value {
         let url = format!("{base}/videos/{}.mp4", job.id);
         json!({ "url": url, "width": 256, "height": 144, "download_url": url })
     });
+    let thumbnail =
+        (phase == Phase::Completed).then(|| format!("{base}/thumbnails/{}.jpg", job.id));
     // Deliberately noisy (±30 %), as the real estimates are; stable per job and second.
     let estimate = matches!(phase, Phase::Queued | Phase::Dreaming).then(|| {
         let remaining = job.remaining(now).as_secs_f64();
@@ -32,7 +34,7 @@ pub fn task(base: &str, job: &Job, now: Instant) -> Value {
     });
     json!({
         "id": job.id, "prompt": job.prompt, "state": state, "created_at": job.created_at,
-        "video": video, "thumbnail": Value::Null,
+        "video": video, "thumbnail": thumbnail,
         "failure_reason": if phase == Phase::Failed { json!(job.failure) } else { Value::Null },
         "liked": Value::Null, "estimate_wait_seconds": estimate,
     })

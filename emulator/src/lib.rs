@@ -89,7 +89,10 @@ fn route(req: &Request) -> Route {
     let p = req.path.as_str();
     if req.method == "OPTIONS" {
         Route::Preflight
-    } else if p.starts_with("/videos/") || p.starts_with("/previews/") {
+    } else if ["/videos/", "/previews/", "/thumbnails/"]
+        .iter()
+        .any(|prefix| p.starts_with(prefix))
+    {
         Route::Video
     } else if p.starts_with("/__emulator/") {
         Route::Admin

@@ -28,6 +28,7 @@ const AIMLAPI_FIELDS: [&str; 9] = [
 pub fn generation(base: &str, job: &Job, now: Instant) -> Value {
     let phase = job.phase(now);
     let video = (phase == Phase::Completed).then(|| format!("{base}/videos/{}.mp4", job.id));
+    let image = (phase == Phase::Completed).then(|| format!("{base}/thumbnails/{}.jpg", job.id));
     let preview = (phase == Phase::Dreaming).then(|| format!("{base}/previews/{}.mp4", job.id));
     json!({
         "id": job.id,
@@ -35,7 +36,7 @@ pub fn generation(base: &str, job: &Job, now: Instant) -> Value {
         "state": phase.luma(),
         "failure_reason": if phase == Phase::Failed { json!(job.failure) } else { Value::Null },
         "created_at": job.created_at,
-        "assets": { "video": video, "image": Value::Null, "progress_video": preview },
+        "assets": { "video": video, "image": image, "progress_video": preview },
         "model": job.request.get("model").cloned().unwrap_or(json!("ray-2")),
         "request": job.request,
     })

@@ -1,4 +1,4 @@
-//! Videos: built on first request by joining segments, cached, served with Range and CORS.
+//! Videos (and thumbnails): built on first request by joining segments, cached, served with Range and CORS.
 
 use std::sync::Arc;
 use std::time::Instant;
@@ -23,6 +23,29 @@ pub fn load_clips() -> Vec<mp4::Clip> {
     .collect()
 }
 
+/// The first frame of each segment (the thumbnail of a video opening with it), in index order.
+const THUMBNAILS: [&[u8]; 6] = [
+    include_bytes!("../media/thumb0.jpg"),
+    include_bytes!("../media/thumb1.jpg"),
+    include_bytes!("../media/thumb2.jpg"),
+    include_bytes!("../media/thumb3.jpg"),
+    include_bytes!("../media/thumb4.jpg"),
+    include_bytes!("../media/thumb5.jpg"),
+];
+
+/// `/thumbnails/<id>.jpg` of a completed job: its video's first frame.
+fn thumbnail(app: &App, req: &Request, file: &str) -> Response {
+    let image = file
+        .strip_suffix(".jpg")
+        .and_then(|id| app.job(id))
+        .filter(|job| job.phase(Instant::now()) == Phase::Completed)
+        .and_then(|job| THUMBNAILS.get(*job.segments.first()?));
+    match image {
+        Some(bytes) => ranged(req.header("range"), bytes, "image/jpeg"),
+        None => Response::empty(404),
+    }
+}
+
 fn build(app: &App, segments: &[usize]) -> Option<Vec<u8>> {
     let clips: Vec<&mp4::Clip> = segments.iter().filter_map(|&i| app.clips.get(i)).collect();
     mp4::join(&clips).map(|c| mp4::write(&c))
@@ -36,7 +59,12 @@ pub fn serve(app: &App, req: &Request) -> Response {
     ) {
         (Some(f), _) => (false, f),
         (_, Some(f)) => (true, f),
-        _ => return Response::empty(404),
+        _ => {
+            return match req.path.strip_prefix("/thumbnails/") {
+                Some(file) => thumbnail(app, req, file),
+                None => Response::empty(404),
+            }
+        }
     };
     let Some(id) = file.strip_suffix(".mp4") else {
         return Response::empty(404);
@@ -65,13 +93,13 @@ pub fn serve(app: &App, req: &Request) -> Response {
             b
         }
     };
-    ranged(req.header("range"), &bytes)
+    ranged(req.header("range"), &bytes, "video/mp4")
 }
 
-fn ranged(range: Option<&str>, bytes: &[u8]) -> Response {
+fn ranged(range: Option<&str>, bytes: &[u8], content_type: &str) -> Response {
     let total = bytes.len();
     let base = |status, body: Vec<u8>| {
-        Response::new(status, "video/mp4", body).header("accept-ranges", "bytes")
+        Response::new(status, content_type, body).header("accept-ranges", "bytes")
     };
     let Some(spec) = range.and_then(|r| r.strip_prefix("bytes=")) else {
         return base(200, bytes.to_vec());

@@ -2,7 +2,7 @@
 
 mod common;
 
-use common::{mp4_samples, mp4_seconds, Emulator};
+use common::{mp4_media_seconds, mp4_samples, mp4_seconds, Emulator};
 use serde_json::{json, Value};
 
 fn video(e: &Emulator, g: &Value) -> Vec<u8> {
@@ -39,8 +39,11 @@ fn extensions_grow_by_one_segment_each_way() {
             "parent plus one segment: {}",
             mp4_seconds(v)
         );
+        assert!((mp4_media_seconds(v) - mp4_seconds(v)).abs() < 0.01);
         assert_eq!(mp4_samples(v), mp4_samples(&p) + 24);
         assert_eq!(&v[4..8], b"ftyp");
+        let top: Vec<&[u8]> = top_boxes(v);
+        assert_eq!(top, [&b"ftyp"[..], b"moov", b"mdat"]);
     }
     // Forward: the parent's bytes come first; backward: last.
     // (Mid-mdat bytes: each segment opens with the same encoder SEI, so the start is not unique.)
@@ -70,6 +73,49 @@ fn extensions_grow_by_one_segment_each_way() {
             );
         }
     }
+}
+
+/// The types of the top-level boxes, which must cover the file exactly.
+fn top_boxes(v: &[u8]) -> Vec<&[u8]> {
+    let mut at = 0;
+    let mut out = Vec::new();
+    while at < v.len() {
+        let size = u32::from_be_bytes(v[at..at + 4].try_into().unwrap()) as usize;
+        out.push(&v[at + 4..at + 8]);
+        at += size;
+    }
+    assert_eq!(at, v.len());
+    out
+}
+
+#[test]
+fn thumbnails_of_completed_generations() {
+    let e = Emulator::start();
+    let g = e.luma_completed(json!({ "model": "ray-2", "prompt": "A jellyfish" }));
+    let url = g["assets"]["image"].as_str().unwrap();
+    let r = e.call("GET", url.trim_start_matches(&e.url), &[], None);
+    assert_eq!(
+        (r.status, r.header("content-type")),
+        (200, Some("image/jpeg"))
+    );
+    assert_eq!(&r.body[..2], [0xff, 0xd8]);
+    let t = e
+        .bearer(
+            "POST",
+            "/luma/generations",
+            Some(r#"{"user_prompt":"cat dance"}"#),
+        )
+        .json();
+    assert!(t["thumbnail"].is_null(), "none while pending");
+    let id = t["id"].as_str().unwrap().to_string();
+    let done = e.until_done(
+        || {
+            e.bearer("GET", &format!("/luma/generations/{id}"), None)
+                .json()
+        },
+        |t| t["state"] == "completed",
+    );
+    assert!(done["thumbnail"].as_str().unwrap().ends_with(".jpg"));
 }
 
 #[test]

@@ -198,7 +198,18 @@ impl Drop for Emulator {
 
 /// Duration in seconds from the `mvhd` box of an MP4 (version 0).
 pub fn mp4_seconds(bytes: &[u8]) -> f64 {
-    let at = bytes.windows(4).position(|w| w == b"mvhd").expect("mvhd");
+    box_seconds(bytes, b"mvhd")
+}
+
+/// Duration in seconds from the track's `mdhd` box (version 0).
+pub fn mp4_media_seconds(bytes: &[u8]) -> f64 {
+    box_seconds(bytes, b"mdhd")
+}
+
+/// `mvhd` and `mdhd` (version 0) both hold timescale and duration 16 and 20 bytes after the type.
+fn box_seconds(bytes: &[u8], kind: &[u8; 4]) -> f64 {
+    let at = bytes.windows(4).position(|w| w == kind).expect("the box");
+    assert_eq!(bytes[at + 4], 0, "version 0");
     let word = |o: usize| u32::from_be_bytes(bytes[at + o..at + o + 4].try_into().unwrap());
     f64::from(word(20)) / f64::from(word(16))
 }
