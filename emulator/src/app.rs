@@ -46,6 +46,8 @@ pub struct Faults {
 pub struct Counters {
     pub requests: BTreeMap<String, u64>,
     pub creates_accepted: u64,
+    /// Accepted creates per route key (the keys of `requests`).
+    pub creates_by_key: BTreeMap<String, u64>,
     pub duplicate_creates: u64,
     pub fingerprints: HashSet<String>,
     pub callbacks_sent: u64,
@@ -178,7 +180,7 @@ impl App {
         let s = self.lock();
         let c = &s.counters;
         json!({
-            "requests": c.requests, "creates_accepted": c.creates_accepted,
+            "requests": c.requests, "creates_accepted": c.creates_accepted, "creates_by_key": c.creates_by_key,
             "duplicate_creates": c.duplicate_creates, "callbacks_sent": c.callbacks_sent,
             "callbacks_failed": c.callbacks_failed, "callbacks_dropped": c.callbacks_dropped,
             "faults_injected": c.faults_injected,

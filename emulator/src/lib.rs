@@ -160,7 +160,7 @@ async fn respond(app: &App, req: &Request) -> Option<Response> {
         _ => {}
     }
     let key = route_key(app, req);
-    app.count(|c| *c.requests.entry(key).or_default() += 1);
+    app.count(|c| *c.requests.entry(key.clone()).or_default() += 1);
     let fault = admin::draw(app);
     match fault {
         Some(Fault::Status(status)) => return Some(fault_status(app, status)),
@@ -187,6 +187,9 @@ async fn respond(app: &App, req: &Request) -> Option<Response> {
         .get(before..)
         .map(|ids| ids.to_vec())
         .unwrap_or_default();
+    if !created.is_empty() {
+        app.count(|c| *c.creates_by_key.entry(key).or_default() += created.len() as u64);
+    }
     for id in created {
         callbacks::watch(app.clone(), id);
     }

@@ -115,6 +115,10 @@ fn rates_are_seeded_and_duplicates_counted() {
         (Some(2), Some(1))
     );
     assert_eq!(c["requests"]["POST /dream-machine/v1/generations/video"], 2);
+    assert_eq!(
+        c["creates_by_key"]["POST /dream-machine/v1/generations/video"],
+        2
+    );
 }
 
 #[test]
