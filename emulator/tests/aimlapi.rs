@@ -167,4 +167,30 @@ fn batch_fetch_in_both_forms() {
         .iter()
         .all(|g| g["state"] == "completed"));
     assert_eq!(e.bearer("GET", MANY, None).status, 400);
+    // Seed 004's JavaScript batch example waits for dreaming; its Python one asks for
+    // "streaming", which is no state: refused.
+    let fresh = id_of(&create(
+        &e,
+        json!({ "prompt": "Flying jellyfish", "aspect_ratio": "16:9" }),
+    ));
+    let arr = e
+        .bearer(
+            "GET",
+            &format!("{MANY}?generation_ids[]={fresh}&state=dreaming"),
+            None,
+        )
+        .json();
+    assert!(
+        ["dreaming", "completed"].contains(&arr[0]["state"].as_str().unwrap()),
+        "{arr}"
+    );
+    let r = e.bearer(
+        "GET",
+        &format!("{MANY}?generation_ids[]={fresh}&status=streaming"),
+        None,
+    );
+    assert_eq!(
+        (r.status, r.json()["statusCode"].as_u64()),
+        (400, Some(400))
+    );
 }
