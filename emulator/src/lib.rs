@@ -3,6 +3,7 @@
 //! real MP4 videos, callbacks, and faults on demand. See emulator/README.md.
 
 mod admin;
+mod aimlapi;
 mod apiframe;
 mod app;
 mod callbacks;
@@ -176,7 +177,7 @@ async fn respond(app: &App, req: &Request) -> Option<Response> {
     let before = app.lock().jobs.order.len();
     let resp = match route {
         Route::Luma(rest) => luma::handle_luma(app, req, &rest),
-        Route::Aimlapi => luma::handle_aimlapi(app, req).await,
+        Route::Aimlapi => aimlapi::handle(app, req).await,
         Route::Apiframe => apiframe::handle(app, req),
         _ => gptge::handle(app, req),
     };

@@ -21,13 +21,7 @@ fn generate_get_extend_like_the_seed() {
     );
     assert!(t["estimate_wait_seconds"].as_f64().unwrap() > 0.0);
     let id = t["id"].as_str().unwrap().to_string();
-    let done = e.until_done(
-        || {
-            e.bearer("GET", &format!("/luma/generations/{id}"), None)
-                .json()
-        },
-        |t| t["state"] == "completed",
-    );
+    let done = e.completed(&format!("/luma/generations/{id}"));
     assert!(done["video"]["url"].as_str().unwrap().ends_with(".mp4"));
     assert!(done["estimate_wait_seconds"].is_null());
     // Seed 003's body.

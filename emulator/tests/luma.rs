@@ -31,13 +31,7 @@ fn create_get_list_delete() {
     assert_eq!(g["state"], "queued");
     assert_eq!(g["request"]["aspect_ratio"], "16:9");
     let id = g["id"].as_str().unwrap().to_string();
-    let done = e.until_done(
-        || {
-            e.bearer("GET", &format!("{V1}/generations/{id}"), None)
-                .json()
-        },
-        |g| g["state"] == "completed",
-    );
+    let done = e.completed(&format!("{V1}/generations/{id}"));
     assert!(done["assets"]["video"]
         .as_str()
         .unwrap()

@@ -108,13 +108,7 @@ fn thumbnails_of_completed_generations() {
         .json();
     assert!(t["thumbnail"].is_null(), "none while pending");
     let id = t["id"].as_str().unwrap().to_string();
-    let done = e.until_done(
-        || {
-            e.bearer("GET", &format!("/luma/generations/{id}"), None)
-                .json()
-        },
-        |t| t["state"] == "completed",
-    );
+    let done = e.completed(&format!("/luma/generations/{id}"));
     assert!(done["thumbnail"].as_str().unwrap().ends_with(".jpg"));
 }
 

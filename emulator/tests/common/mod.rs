@@ -162,12 +162,14 @@ impl Emulator {
                 Some(&body.to_string()),
             )
             .json();
-        let id = created["id"].as_str().expect("an id").to_string();
+        let id = created["id"].as_str().expect("an id");
+        self.completed(&format!("/dream-machine/v1/generations/{id}"))
+    }
+
+    /// GETs `path` (with the bearer key) until its `state` is `completed`.
+    pub fn completed(&self, path: &str) -> Value {
         self.until_done(
-            || {
-                self.bearer("GET", &format!("/dream-machine/v1/generations/{id}"), None)
-                    .json()
-            },
+            || self.bearer("GET", path, None).json(),
             |g| g["state"] == "completed",
         )
     }
