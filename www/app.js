@@ -1,146 +1,176 @@
-// The demo page: the npm package from /pkg/, exactly as a user imports it.
-import { LumaClient, LumaError } from "/pkg/browser.js";
+// The demo page: the npm package from /pkg/, imported exactly as a user would. One card per clip;
+// a card knows its provider, its parent and direction, and the segments its video is made of.
+import { LumaClient } from "/pkg/browser.js";
+import { LABELS, explain } from "./messages.js";
 
 const config = await (await fetch("/config.json")).json();
-const PROVIDERS = {
-  luma: { label: "Luma", path: "/dream-machine/v1" },
-  aimlapi: { label: "AI/ML API", path: "" },
-  apiframe: { label: "APIFRAME", path: "" },
-  gptge: { label: "gpt.ge", path: "" },
-};
-const BACKWARD = new Set(["luma", "aimlapi"]);
-const $ = (id) => document.querySelector(`[data-testid="${id}"]`);
+const BACKWARD = new Set(["luma", "aimlapi"]); // the protocols that can prepend before a clip
+const NOTES = { luma: "extends forward and backward, with a preview while dreaming", aimlapi: "extends forward and backward", apiframe: "extends forward only", gptge: "extends forward only" };
+const $ = (id, root = document) => root.querySelector(`[data-testid="${id}"]`);
+const isActive = (clip) => clip.state === "queued" || clip.state === "dreaming";
+const clips = [];
 let provider = "luma";
-let clips = [];
 
-/** Through the gateway for the picked upstream when the demo runs one; else straight to the emulator. */
-function client() {
-  const common = { apiKey: $("api-key").value, typicalJobMs: config.typicalJobMs, timeoutMs: 30_000 };
-  if (config.gateways) {
-    return new LumaClient({ ...common, provider: "gateway", baseUrl: `${config.gateways[provider]}/dream-machine/v1` });
-  }
-  return new LumaClient({ ...common, provider, baseUrl: config.emulatorUrl + PROVIDERS[provider].path });
+/** A client for one provider, through whatever config.json points at. The key is read, never kept. */
+function client(name) {
+  const { protocol, baseUrl } = config.providers[name];
+  return new LumaClient({ provider: protocol, baseUrl, apiKey: $("api-key").value, typicalJobMs: config.typicalJobMs, timeoutMs: 30_000 });
 }
 
-/** A sentence a person can act on, for any error the package reports. */
-function explain(e) {
-  if (!(e instanceof LumaError)) return `Something unexpected happened: ${e}`;
-  const issues = (e.issues ?? []).map((i) => `${i.field}: ${i.message}`).join("; ");
-  switch (e.code) {
-    case "invalid_request": return `Please fix the request — ${issues || e.message}`;
-    case "unsupported": return `${PROVIDERS[provider].label} can't do that: ${issues || e.message}`;
-    case "generation_failed": return `The provider refused this clip: ${e.generation?.failureReason ?? e.message}`;
-    case "unauthorized": return "The API key was not accepted.";
-    case "rate_limited": return "Too many requests right now; try again in a moment.";
-    case "network": case "server_error": case "bad_response":
-      return `The provider could not be reached or answered badly (${e.message}). Try again.`;
-    case "timeout": return "This is taking longer than expected.";
-    case "aborted": return "Cancelled.";
-    default: return e.message;
+/** Shows `explain()`'s answer in `box` (or clears it) and marks the named fields invalid. */
+function showError(box, explained, fields = {}) {
+  Object.values(fields).forEach((f) => f.removeAttribute("aria-invalid"));
+  box.hidden = !explained;
+  box.replaceChildren();
+  if (!explained) return;
+  const list = document.createElement("ul");
+  for (const issue of explained.issues) {
+    list.append(Object.assign(document.createElement("li"), { textContent: issue.message }));
+    fields[issue.field]?.setAttribute("aria-invalid", "true");
   }
-}
-
-function showError(el, text) {
-  el.textContent = text ?? "";
-  el.hidden = !text;
+  box.append(Object.assign(document.createElement("p"), { textContent: explained.text }), ...(explained.issues.length ? [list] : []));
 }
 
 function renderProviders() {
-  const box = $("providers");
-  box.replaceChildren(
-    ...Object.entries(PROVIDERS).map(([name, p]) => {
-      const b = document.createElement("button");
-      b.textContent = p.label;
-      b.dataset.testid = `provider-${name}`;
-      b.setAttribute("role", "radio");
-      b.setAttribute("aria-checked", String(name === provider));
-      b.onclick = () => { provider = name; renderProviders(); clips.forEach(renderClip); };
-      return b;
-    }),
-  );
+  $("providers").replaceChildren(...Object.entries(LABELS).map(([name, label]) => {
+    const b = Object.assign(document.createElement("button"), { type: "button", textContent: label });
+    b.dataset.testid = `provider-${name}`;
+    b.setAttribute("role", "radio");
+    b.setAttribute("aria-checked", String(name === provider));
+    b.onclick = () => { provider = name; renderProviders(); };
+    return b;
+  }));
+  $("provider-note").textContent = `${LABELS[provider]} ${NOTES[provider]}.`;
 }
 
-function addClip(origin) {
+function addClip(generation, c, name, origin) {
   const el = document.getElementById("clip").content.firstElementChild.cloneNode(true);
-  const clip = { n: clips.length + 1, el, origin, provider, state: "queued", generation: null, controller: null };
+  const n = clips.length + 1;
+  const parent = origin?.from.segments ?? [];
+  const segments = !origin ? [n] : origin.direction === "backward" ? [n, ...parent] : [...parent, n];
+  const clip = { n, el, origin, provider: name, client: c, segments, generation, state: generation.state, startedAt: performance.now(), controller: new AbortController() };
   clips.push(clip);
+  el.dataset.direction = origin?.direction ?? "new";
+  el.querySelector(".clip-title").textContent = `Clip ${n}`;
+  el.querySelector(".clip-origin").textContent = origin
+    ? `${origin.direction === "backward" ? "◀ prepended before" : "▶ appended after"} clip ${origin.from.n}`
+    : `new · ${LABELS[name]}${config.via === "gateway" ? " via the gateway" : ""}`;
+  $("clip-segments", el).replaceChildren(...segments.map((s) => {
+    const seg = Object.assign(document.createElement("span"), { className: s === n ? "seg new" : "seg", textContent: s, title: `segment made by clip ${s}` });
+    return seg;
+  }));
+  const video = $("clip-video", el);
+  video.onloadedmetadata = () => { if (clip.state === "completed") { clip.duration = video.duration; renderClip(clip); } };
+  $("extend-forward", el).onclick = () => extend(clip, "forward");
+  $("extend-backward", el).onclick = () => extend(clip, "backward");
+  $("extend-prompt", el).onkeydown = (e) => { if (e.key === "Enter") extend(clip, "forward"); };
+  $("cancel", el).onclick = () => clip.controller.abort();
   $("timeline").append(el);
   $("empty").hidden = true;
-  el.querySelector('[data-testid="extend-forward"]').onclick = () => extend(clip, "forward");
-  el.querySelector('[data-testid="extend-backward"]').onclick = () => extend(clip, "backward");
-  el.querySelector('[data-testid="cancel"]').onclick = () => clip.controller?.abort();
   renderClip(clip);
   return clip;
 }
 
 function renderClip(clip) {
-  const { el, generation: g } = clip;
-  const q = (id) => el.querySelector(`[data-testid="${id}"]`);
-  el.dataset.state = clip.state;
-  el.dataset.direction = clip.origin?.direction ?? "new";
-  el.querySelector(".clip-title").textContent = `Clip ${clip.n}`;
-  el.querySelector(".clip-origin").textContent = clip.origin
-    ? `${clip.origin.direction === "backward" ? "◀ prepended before" : "▶ appended after"} clip ${clip.origin.from.n}`
-    : `new · ${PROVIDERS[clip.provider].label}${config.gateways ? " via the gateway" : ""}`;
-  q("clip-state").textContent = clip.state;
-  const progress = clip.state === "completed" ? 1 : g?.progress ?? (clip.state === "dreaming" ? 0.5 : 0.08);
-  el.querySelector(".fill").style.width = `${Math.round(progress * 100)}%`;
-  q("clip-eta").textContent = g?.estimateWaitSeconds != null && clip.state !== "completed"
-    ? `about ${Math.ceil(g.estimateWaitSeconds)} s left`
-    : g?.progress != null && clip.state === "dreaming" ? `${Math.round(g.progress * 100)} %` : "";
-  const video = q("clip-video");
-  const src = clip.state === "completed" ? g?.videoUrl : clip.state === "dreaming" ? g?.progressVideoUrl : null;
+  const { el, generation: g, state } = clip;
+  el.dataset.state = state;
+  $("clip-state", el).textContent = state;
+  const known = state === "completed" ? 1 : g.progress;
+  el.querySelector(".bar").classList.toggle("indeterminate", isActive(clip) && known == null);
+  el.querySelector(".fill").style.width = known != null ? `${Math.round(known * 100)}%` : "0";
+  $("clip-eta", el).textContent = status(clip);
+  const video = $("clip-video", el);
+  const src = state === "completed" ? g.videoUrl : state === "dreaming" ? g.progressVideoUrl : null;
   if (src && video.getAttribute("src") !== src) video.src = src;
   video.hidden = !src;
-  const active = clip.state === "queued" || clip.state === "dreaming";
-  q("cancel").hidden = !active;
-  el.querySelector(".actions").hidden = clip.state !== "completed" || clip.provider !== provider;
-  const back = q("extend-backward");
-  back.disabled = !BACKWARD.has(provider);
-  back.title = back.disabled ? `${PROVIDERS[provider].label} can only extend forward` : "Prepend a new segment before this clip";
+  video.classList.toggle("preview", state !== "completed");
+  $("cancel", el).hidden = !isActive(clip);
+  el.querySelector(".actions").hidden = state !== "completed";
+  const back = $("extend-backward", el);
+  back.disabled = !BACKWARD.has(clip.provider);
+  back.title = back.disabled ? `${LABELS[clip.provider]} can only extend forward` : "Prepend a new segment before this clip";
 }
 
-async function follow(clip, start) {
-  clip.controller = new AbortController();
-  const errorEl = clip.el.querySelector('[data-testid="clip-error"]');
-  try {
-    clip.generation = await start;
+/** The line under the bar: elapsed time, progress and estimated wait where the provider tells. */
+function status(clip) {
+  const g = clip.generation;
+  const secs = ((clip.endedAt ?? performance.now()) - clip.startedAt) / 1000;
+  if (clip.state === "completed") return [`ready in ${secs.toFixed(1)} s`, clip.duration && `${clip.duration.toFixed(1)} s of video`].filter(Boolean).join(" · ");
+  if (!isActive(clip)) return `stopped after ${secs.toFixed(1)} s`;
+  const parts = [`${clip.state}… ${Math.floor(secs)} s`];
+  if (g.progress != null) parts.push(`${Math.round(g.progress * 100)} %`);
+  if (clip.etaAt) parts.push(`about ${Math.max(0, Math.ceil((clip.etaAt - performance.now()) / 1000))} s left`);
+  if (g.progressVideoUrl && clip.state === "dreaming") parts.push("preview below");
+  return parts.join(" · ");
+}
+
+async function follow(clip) {
+  const onProgress = (g) => {
+    Object.assign(clip, { generation: g, state: g.state });
+    if (g.estimateWaitSeconds != null) clip.etaAt = performance.now() + g.estimateWaitSeconds * 1000;
     renderClip(clip);
-    const done = await clip.client.wait(clip.generation.id, {
-      signal: clip.controller.signal,
-      onProgress: (g) => { clip.generation = g; clip.state = g.state; renderClip(clip); },
-    });
-    clip.generation = done;
+  };
+  // Through the gateway, wait() long-polls for the finished clip (?wait=completed) and so never
+  // reports "dreaming" or its preview on the way: a light get() each second fills that in.
+  const peek = config.via === "gateway" && setInterval(() => {
+    clip.client.get(clip.generation.id)
+      .then((g) => { if (g.state === "dreaming" && isActive(clip)) onProgress(g); })
+      .catch(() => {}); // wait() reports what matters
+  }, 1000);
+  try {
+    clip.generation = await clip.client.wait(clip.generation.id, { signal: clip.controller.signal, onProgress });
     clip.state = "completed";
   } catch (e) {
     clip.state = e?.code === "aborted" ? "cancelled" : "failed";
-    showError(errorEl, explain(e));
+    if (e?.generation) clip.generation = e.generation;
+    showError($("clip-error", clip.el), explain(e, clip.provider));
   }
+  clearInterval(peek);
+  clip.endedAt = performance.now();
   renderClip(clip);
 }
 
-async function generate() {
-  showError($("error"), null);
-  const c = client();
-  const request = { prompt: $("prompt").value.trim(), aspectRatio: $("aspect").value };
+/** Runs `create` with `button` showing it is busy; errors go to `box`, fields marked. */
+async function busy(button, box, fields, name, create) {
+  const label = button.textContent;
+  showError(box, null, fields);
+  button.disabled = true;
+  button.textContent = "Sending…";
   try {
-    const first = await c.generate(request);
-    const clip = addClip(null);
-    clip.client = c;
-    follow(clip, Promise.resolve(first));
+    await create();
   } catch (e) {
-    showError($("error"), explain(e));
+    showError(box, explain(e, name), fields);
+  } finally {
+    button.disabled = false;
+    button.textContent = label;
   }
 }
 
+function generate() {
+  const name = provider;
+  const fields = { prompt: $("prompt"), aspectRatio: $("aspect") };
+  return busy($("generate"), $("error"), fields, name, async () => {
+    const c = client(name);
+    const g = await c.generate({ prompt: $("prompt").value.trim(), aspectRatio: $("aspect").value });
+    follow(addClip(g, c, name, null));
+  });
+}
+
 function extend(from, direction) {
-  const prompt = from.el.querySelector('[data-testid="extend-prompt"]').value.trim();
-  const c = client();
-  const clip = addClip({ from, direction });
-  clip.client = c;
-  follow(clip, c.extend({ generationId: from.generation.id, prompt, direction }));
+  const input = $("extend-prompt", from.el);
+  return busy($(`extend-${direction}`, from.el), $("extend-error", from.el), { prompt: input }, from.provider, async () => {
+    const g = await from.client.extend({ generationId: from.generation.id, prompt: input.value.trim(), direction });
+    const clip = addClip(g, from.client, from.provider, { from, direction });
+    follow(clip);
+    clip.el.scrollIntoView({ behavior: "smooth", block: "nearest" });
+  });
 }
 
 $("generate").onclick = generate;
+$("prompt").onkeydown = (e) => { if (e.key === "Enter" && (e.ctrlKey || e.metaKey)) generate(); };
 $("api-key").value = config.apiKey;
+$("route").textContent = config.via === "gateway"
+  ? "It talks to a local gateway only; the provider's key stays there."
+  : "It talks to the local emulator only.";
 renderProviders();
+setInterval(() => clips.filter(isActive).forEach(renderClip), 500);

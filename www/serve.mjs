@@ -17,7 +17,10 @@ const emulator = arg("--emulator", process.env.LUMA_EMULATOR_URL);
 const port = Number(arg("--port", "0"));
 const types = { ".html": "text/html; charset=utf-8", ".js": "text/javascript", ".css": "text/css", ".wasm": "application/wasm", ".json": "application/json", ".png": "image/png", ".svg": "image/svg+xml" };
 const typicalJobMs = Number(arg("--typical-job-ms", "5000"));
-let config = JSON.stringify({ emulatorUrl: emulator, apiKey: "test-key", typicalJobMs });
+// config.json: which protocol and base URL the page uses for each provider, and the key to fill in.
+const paths = { luma: "/dream-machine/v1", aimlapi: "", apiframe: "", gptge: "" };
+const direct = Object.fromEntries(Object.entries(paths).map(([name, path]) => [name, { protocol: name, baseUrl: emulator + path }]));
+let config = JSON.stringify({ via: "emulator", providers: direct, apiKey: "test-key", typicalJobMs });
 
 const server = createServer(async (req, res) => {
   const path = decodeURIComponent(new URL(req.url, "http://x").pathname);
@@ -39,13 +42,13 @@ server.listen(port, "127.0.0.1", async () => {
     process.env.LUMA_EMULATOR_URL = emulator;
     const { gateway, stopAll } = await import("../worker/dev.mjs");
     for (const signal of ["SIGINT", "SIGTERM"]) process.on(signal, () => stopAll().finally(() => process.exit(0)));
-    const gateways = {};
-    for (const upstream of ["luma", "aimlapi", "apiframe", "gptge"]) {
+    const providers = {};
+    for (const upstream of Object.keys(paths)) {
       const gw = await gateway(upstream, { CLIENT_TOKENS: "demo-token", ALLOWED_ORIGINS: origin, UPSTREAM_TYPICAL_JOB_MS: String(typicalJobMs) });
-      gateways[upstream] = gw.base;
+      providers[upstream] = { protocol: "gateway", baseUrl: `${gw.base}/dream-machine/v1` };
     }
-    config = JSON.stringify({ gateways, apiKey: "demo-token", typicalJobMs });
-    console.log(`gateways: ${Object.values(gateways).join(" ")}`);
+    config = JSON.stringify({ via: "gateway", providers, apiKey: "demo-token", typicalJobMs });
+    console.log(`gateways: ${Object.values(providers).map((p) => p.baseUrl).join(" ")}`);
   }
   console.log(`demo: ${origin}/`);
 });

@@ -1,6 +1,7 @@
 // The demo page end to end in headless Chromium (Debian's), against the emulator: generate,
 // extend forward twice and backward once, every video plays and grows by one segment, human
-// errors for an invalid and a moderated prompt, cancel a wait; no request leaves 127.0.0.1.
+// errors for an invalid prompt, a moderated one, a forward-only provider and a network fault; a
+// preview while dreaming and Cancel; no request leaves 127.0.0.1, none goes past the gateway.
 import assert from "node:assert/strict";
 import { spawn } from "node:child_process";
 import { copyFileSync, mkdirSync } from "node:fs";
@@ -52,11 +53,14 @@ try {
   await page.click('[data-testid="generate"]');
   await settled(0);
   const durations = [await plays(0)];
-  for (const [from, direction] of [[0, "forward"], [1, "forward"], [2, "backward"]]) {
+  // Forward twice, then backward once from the newest clip: the new segment lands at the end, or the start.
+  const chain = [[0, "forward", "1 2"], [1, "forward", "1 2 3"], [2, "backward", "4 1 2 3"]];
+  for (const [from, direction, segments] of chain) {
     await clip(from).locator(`[data-testid="extend-${direction}"]`).click();
     const n = durations.length;
     await settled(n);
     assert.equal(await clip(n).getAttribute("data-direction"), direction);
+    assert.equal((await clip(n).locator(".seg").allTextContents()).join(" "), segments);
     durations.push(await plays(n));
   }
   for (let i = 1; i < durations.length; i++) {
@@ -64,25 +68,64 @@ try {
   }
   console.log(`e2e: chain durations ${durations.map((d) => d.toFixed(2)).join(" → ")} s, each playing`);
 
+  const error = () => page.textContent('[data-testid="error"]');
   await page.fill('[data-testid="prompt"]', "hi");
   await page.click('[data-testid="generate"]');
   await page.waitForSelector('[data-testid="error"]:not([hidden])');
-  assert.match(await page.textContent('[data-testid="error"]'), /Please fix the request.*prompt.*too short/);
+  assert.match(await error(), /Please fix this first.*Prompt is too short: 2 characters, minimum is 3/);
+  assert.equal(await page.getAttribute('[data-testid="prompt"]', "aria-invalid"), "true");
 
   await page.fill('[data-testid="prompt"]', "A blacklisted scene");
   await page.click('[data-testid="generate"]');
   await settled(4, "failed");
-  assert.match(await clip(4).locator('[data-testid="clip-error"]').textContent(), /refused.*Contains blacklisted words/);
+  assert.equal(await page.isHidden('[data-testid="error"]'), true, "the form's message clears on a new attempt");
+  assert.match(await clip(4).locator('[data-testid="clip-error"]').textContent(), /Luma's moderation turned this prompt down.*Contains blacklisted words/);
 
+  // APIFRAME only extends forward: its clips say so instead of failing.
+  await page.click('[data-testid="provider-apiframe"]');
+  await page.fill('[data-testid="prompt"]', "A lighthouse in a storm, seen from the sea");
+  await page.click('[data-testid="generate"]');
+  await settled(5);
+  const back = clip(5).locator('[data-testid="extend-backward"]');
+  assert.equal(await back.isDisabled(), true);
+  assert.match(await back.getAttribute("title"), /APIFRAME can only extend forward/);
+  assert.equal(await clip(0).locator('[data-testid="extend-backward"]').isDisabled(), false, "Luma's clips still extend backward");
+  await page.click('[data-testid="provider-luma"]');
+  await plays(5);
   await page.screenshot({ path: join(out, "demo.png"), fullPage: true });
-  await admin("config", { job_ms: 60_000 });
+
+  // An invalid extension prompt: a message on that clip, and no new clip.
+  const clips = await page.locator('[data-testid="clip"]').count();
+  await clip(0).locator('[data-testid="extend-prompt"]').fill("ab");
+  await clip(0).locator('[data-testid="extend-forward"]').click();
+  await clip(0).locator('[data-testid="extend-error"]:not([hidden])').waitFor();
+  assert.match(await clip(0).locator('[data-testid="extend-error"]').textContent(), /Please fix this first.*Prompt is too short/);
+  assert.equal(await clip(0).locator('[data-testid="extend-prompt"]').getAttribute("aria-invalid"), "true");
+  assert.equal(await page.locator('[data-testid="clip"]').count(), clips);
+
+  // A long job: the preview plays while dreaming, and Cancel stops the wait.
+  await admin("config", { job_ms: 20_000 });
   await page.fill('[data-testid="prompt"]', "A very long dream");
   await page.click('[data-testid="generate"]');
-  await clip(5).locator('[data-testid="cancel"]').click();
-  await settled(5, "cancelled");
-  assert.match(await clip(5).locator('[data-testid="clip-error"]').textContent(), /Cancelled/);
+  await settled(6, "dreaming");
+  await page.waitForFunction((v) => /\/previews\//.test(v.src) && !v.hidden, await clip(6).locator("video").elementHandle());
+  await clip(6).locator('[data-testid="cancel"]').click();
+  await settled(6, "cancelled");
+  assert.match(await clip(6).locator('[data-testid="clip-error"]').textContent(), /Cancelled/);
+  await admin("config", { job_ms: 1500 });
+
+  // A network fault on the create: a human message, and the button works again.
+  await page.route(/\/generations/, (route) => route.abort("connectionrefused"));
+  await page.fill('[data-testid="prompt"]', "A paper boat on a rainy street");
+  await page.click('[data-testid="generate"]');
+  await page.waitForSelector('[data-testid="error"]:not([hidden])');
+  assert.match(await error(), /Couldn't reach the server/);
+  assert.equal(await page.isEnabled('[data-testid="generate"]'), true);
+  await page.unroute(/\/generations/);
 
   await page.setViewportSize({ width: 390, height: 844 });
+  await page.evaluate(() => window.scrollTo(0, 0));
+  assert.ok(await page.evaluate(() => document.documentElement.scrollWidth <= 390), "nothing overflows a phone's width");
   await page.screenshot({ path: join(out, "demo-phone.png") });
   assert.deepEqual(offsite, [], "every request stays on 127.0.0.1");
   assert.deepEqual(toUpstream, [], "the page talks to the gateway, never to the upstream");
