@@ -9,7 +9,8 @@ cargo build -q -p luma-emulator
 out=$(mktemp)
 pids=()
 cleanup() { kill "${pids[@]}" 2>/dev/null || true; wait 2>/dev/null || true; rm -f "$out"; }
-trap cleanup EXIT INT TERM
+trap cleanup EXIT
+trap 'exit 130' INT TERM
 # --speed 25: Luma's ~110 s median job becomes ~4.4 s.
 target/debug/luma-emulator --port 0 --api-key test-key --speed 25 >"$out" &
 pids+=($!)
