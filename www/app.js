@@ -48,17 +48,17 @@ function addClip(generation, c, name, origin) {
   const n = clips.length + 1;
   const parent = origin?.from.segments ?? [];
   const segments = !origin ? [n] : origin.direction === "backward" ? [n, ...parent] : [...parent, n];
-  const clip = { n, el, origin, provider: name, client: c, segments, generation, state: generation.state, startedAt: performance.now(), controller: new AbortController() };
+  const startedAt = performance.now();
+  const etaAt = generation.estimateWaitSeconds != null ? startedAt + generation.estimateWaitSeconds * 1000 : undefined;
+  const clip = { n, el, origin, provider: name, client: c, segments, generation, state: generation.state, startedAt, etaAt, controller: new AbortController() };
   clips.push(clip);
   el.dataset.direction = origin?.direction ?? "new";
   el.querySelector(".clip-title").textContent = `Clip ${n}`;
   el.querySelector(".clip-origin").textContent = origin
     ? `${origin.direction === "backward" ? "◀ prepended before" : "▶ appended after"} clip ${origin.from.n}`
     : `new · ${LABELS[name]}${config.via === "gateway" ? " via the gateway" : ""}`;
-  $("clip-segments", el).replaceChildren(...segments.map((s) => {
-    const seg = Object.assign(document.createElement("span"), { className: s === n ? "seg new" : "seg", textContent: s, title: `segment made by clip ${s}` });
-    return seg;
-  }));
+  $("clip-segments", el).replaceChildren(...segments.map((s) =>
+    Object.assign(document.createElement("span"), { className: s === n ? "seg new" : "seg", textContent: s, title: `segment made by clip ${s}` })));
   const video = $("clip-video", el);
   video.onloadedmetadata = () => { if (clip.state === "completed") { clip.duration = video.duration; renderClip(clip); } };
   $("extend-forward", el).onclick = () => extend(clip, "forward");
@@ -75,8 +75,11 @@ function renderClip(clip) {
   const { el, generation: g, state } = clip;
   el.dataset.state = state;
   $("clip-state", el).textContent = state;
-  const known = state === "completed" ? 1 : g.progress;
-  el.querySelector(".bar").classList.toggle("indeterminate", isActive(clip) && known == null);
+  const known = fraction(clip);
+  const bar = el.querySelector(".bar");
+  bar.classList.toggle("indeterminate", isActive(clip) && known == null);
+  if (known != null) bar.setAttribute("aria-valuenow", Math.round(known * 100));
+  else bar.removeAttribute("aria-valuenow");
   el.querySelector(".fill").style.width = known != null ? `${Math.round(known * 100)}%` : "0";
   $("clip-eta", el).textContent = status(clip);
   const video = $("clip-video", el);
@@ -89,6 +92,14 @@ function renderClip(clip) {
   const back = $("extend-backward", el);
   back.disabled = !BACKWARD.has(clip.provider);
   back.title = back.disabled ? `${LABELS[clip.provider]} can only extend forward` : "Prepend a new segment before this clip";
+}
+
+/** How far along: the provider's progress, else the share of its estimated wait gone by, else unknown. */
+function fraction({ state, generation: g, startedAt, etaAt }) {
+  if (state === "completed") return 1;
+  if (g.progress != null) return g.progress;
+  if (etaAt && (state === "queued" || state === "dreaming")) return Math.min(1, (performance.now() - startedAt) / Math.max(1, etaAt - startedAt));
+  return undefined;
 }
 
 /** The line under the bar: elapsed time, progress and estimated wait where the provider tells. */
