@@ -31,6 +31,8 @@ const offsite = [];
 try {
   const page = await browser.newPage({ viewport: { width: 1280, height: 900 } });
   const toUpstream = [];
+  const pageErrors = [];
+  page.on("pageerror", (e) => pageErrors.push(String(e)));
   page.on("request", (r) => {
     const u = new URL(r.url());
     if (!["data:", "blob:"].includes(u.protocol) && u.hostname !== "127.0.0.1") offsite.push(r.url());
@@ -128,6 +130,7 @@ try {
   assert.ok(await page.evaluate(() => document.documentElement.scrollWidth <= 390), "nothing overflows a phone's width");
   await page.screenshot({ path: join(out, "demo-phone.png") });
   assert.deepEqual(offsite, [], "every request stays on 127.0.0.1");
+  assert.deepEqual(pageErrors, [], "no uncaught errors in the page");
   assert.deepEqual(toUpstream, [], "the page talks to the gateway, never to the upstream");
   if (process.env.UPDATE_SCREENSHOT) copyFileSync(join(out, "demo.png"), join(root, "docs/screenshot.png"));
   console.log(`e2e: ok; screenshots in ${out}`);
