@@ -73,11 +73,14 @@ fn run_schedule(kind: ProviderKind, hints: Hints, d: u64, seed: u64) -> Outcome 
             Action::FetchNow => {
                 requests += 1;
                 let arrives = now + RTT_MS / 2;
-                let answered = if s.wait_for().is_some() {
-                    d.max(arrives).min(arrives + LONG_POLL_HOLD_MS)
-                } else {
-                    arrives
+                // A long-poll is held until the job reaches the state asked for, or 30 s.
+                let reached_at = match s.wait_for() {
+                    Some(State::Dreaming) => Some(d * 15 / 100),
+                    Some(_) => Some(d),
+                    None => None,
                 };
+                let answered =
+                    reached_at.map_or(arrives, |t| t.max(arrives).min(arrives + LONG_POLL_HOLD_MS));
                 let g = answer(kind, hints, d, answered, &mut rng);
                 now = answered + RTT_MS / 2;
                 s.observe(now, &g);

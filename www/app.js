@@ -121,13 +121,6 @@ async function follow(clip) {
     if (g.estimateWaitSeconds != null) clip.etaAt = performance.now() + g.estimateWaitSeconds * 1000;
     renderClip(clip);
   };
-  // Through the gateway, wait() long-polls for the finished clip (?wait=completed) and so never
-  // reports "dreaming" or its preview on the way: a light get() each second fills that in.
-  const peek = config.via === "gateway" && setInterval(() => {
-    clip.client.get(clip.generation.id)
-      .then((g) => { if (g.state === "dreaming" && isActive(clip)) onProgress(g); })
-      .catch(() => {}); // wait() reports what matters
-  }, 1000);
   try {
     clip.generation = await clip.client.wait(clip.generation.id, { signal: clip.controller.signal, onProgress });
     clip.state = "completed";
@@ -136,7 +129,6 @@ async function follow(clip) {
     if (e?.generation) clip.generation = e.generation;
     showError($("clip-error", clip.el), explain(e, clip.provider));
   }
-  clearInterval(peek);
   clip.endedAt = performance.now();
   renderClip(clip);
 }

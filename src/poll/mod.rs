@@ -136,8 +136,14 @@ impl Schedule {
     }
 
     /// The state to ask a long-poll provider to wait for, if the protocol can.
+    /// Dreaming first, so the caller hears when the job starts (and sees its preview), then
+    /// completed.
     pub fn wait_for(&self) -> Option<State> {
-        self.config.long_poll.then_some(State::Completed)
+        let next = match self.last {
+            None | Some(State::Queued) => State::Dreaming,
+            _ => State::Completed,
+        };
+        self.config.long_poll.then_some(next)
     }
 
     pub fn observe(&mut self, now_ms: u64, generation: &Generation) {

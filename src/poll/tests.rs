@@ -70,9 +70,14 @@ fn deadline_is_hard() {
 #[test]
 fn long_poll_reissues_at_once() {
     let mut s = schedule(ProviderKind::Aimlapi, 1);
-    assert_eq!(s.wait_for(), Some(State::Completed));
+    assert_eq!(
+        s.wait_for(),
+        Some(State::Dreaming),
+        "first the start of dreaming"
+    );
     assert_eq!(s.poll(0), Action::FetchNow);
     s.observe(30_000, &gen(State::Dreaming));
+    assert_eq!(s.wait_for(), Some(State::Completed), "then the end");
     assert_eq!(s.poll(30_000), Action::FetchNow);
     assert_eq!(schedule(ProviderKind::Luma, 1).wait_for(), None);
 }
