@@ -41,19 +41,23 @@ for (const upstream of ["luma", "aimlapi", "apiframe", "gptge"]) {
 
 test("callbacks switched off: the alarm polls on the core's schedule", async () => {
   await admin("config", { job_ms: 600, callbacks: false });
-  for (const upstream of ["luma", "apiframe", "gptge"]) {
+  const sent = (await admin("counters")).callbacks_sent;
+  for (const upstream of ["luma", "aimlapi", "apiframe", "gptge"]) {
     const gw = await gateway(upstream);
     const created = await gw.call("POST", `${V1}/generations/video`, { body: { model: "ray-2", prompt: "Nobody calls back" } });
     const done = await gw.call("GET", `${V1}/generations/${created.json.id}?wait=completed`);
     assert.equal(done.json.state, "completed", upstream);
   }
+  const counters = await admin("counters");
+  assert.equal(counters.callbacks_sent, sent, "no callback was delivered");
+  assert.ok(counters.callbacks_dropped > 0, "the emulator held its callbacks back");
   await admin("config", { callbacks: true });
 });
 
 test("callbacks wake a waiting long-poll; forged ones are refused", async () => {
   await admin("config", { job_ms: 600, callbacks: true });
   // With a long typical job the alarm would not come soon: only the callback can answer in time.
-  for (const upstream of ["luma", "apiframe", "gptge"]) {
+  for (const upstream of ["luma", "aimlapi", "apiframe", "gptge"]) {
     const gw = await gateway(upstream, { UPSTREAM_TYPICAL_JOB_MS: "600000" });
     const before = (await admin("counters")).callbacks_sent;
     const created = await gw.call("POST", `${V1}/generations/video`, { body: { model: "ray-2", prompt: "Call me back" } });
