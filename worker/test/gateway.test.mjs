@@ -48,9 +48,7 @@ test("callbacks switched off: the alarm polls on the core's schedule", async () 
     const done = await gw.call("GET", `${V1}/generations/${created.json.id}?wait=completed`);
     assert.equal(done.json.state, "completed", upstream);
   }
-  const counters = await admin("counters");
-  assert.equal(counters.callbacks_sent, sent, "no callback was delivered");
-  assert.ok(counters.callbacks_dropped > 0, "the emulator held its callbacks back");
+  assert.equal((await admin("counters")).callbacks_sent, sent, "no callback was delivered");
   await admin("config", { callbacks: true });
 });
 
