@@ -116,3 +116,76 @@ test("the official lumaai SDK, unmodified, through the gateway", async () => {
   const list = await client.generations.list();
   assert.ok(list.generations.some((x) => x.id === created.id));
 });
+
+/** A scripted APIFRAME upstream: records what the gateway sends, answers what the test says. */
+async function fakeApiframe() {
+  const { createServer } = await import("node:http");
+  const fake = { creates: [], fetches: 0, keys: new Set(), task: { task_id: "task-1", task_type: "luma", status: "pending" } };
+  const server = createServer(async (req, res) => {
+    let body = "";
+    for await (const chunk of req) body += chunk;
+    fake.keys.add(req.headers.authorization);
+    const send = (status, value) => { res.writeHead(status, { "content-type": "application/json" }); res.end(JSON.stringify(value)); };
+    if (req.url === "/luma-imagine") {
+      const b = JSON.parse(body);
+      if (b.prompt.includes("echo the key")) return send(400, { errors: [{ msg: `bad key ${req.headers.authorization}` }] });
+      fake.creates.push(b);
+      return send(200, { task_id: "task-1" });
+    }
+    if (req.url === "/fetch") { fake.fetches++; return send(200, fake.task); }
+    send(404, {});
+  });
+  await new Promise((r) => server.listen(0, "127.0.0.1", r));
+  fake.url = `http://127.0.0.1:${server.address().port}`;
+  fake.close = () => new Promise((r) => server.close(r));
+  return fake;
+}
+
+test("callbacks: the URL and x-webhook-secret must match, the body is never trusted, replays read nothing", async () => {
+  const fake = await fakeApiframe();
+  const gw = await gateway("apiframe", { UPSTREAM_BASE_URL: fake.url, UPSTREAM_TYPICAL_JOB_MS: "600000" });
+  try {
+    const created = await gw.call("POST", `${V1}/generations`, { body: { model: "ray-2", prompt: "A scripted jellyfish" } });
+    assert.equal(created.status, 201, JSON.stringify(created.json));
+    const sent = fake.creates.at(-1);
+    const hook = new URL(sent.webhook_url);
+    assert.equal(hook.origin, gw.base, "the callback URL is the gateway's own origin");
+    const [, , id, secret] = hook.pathname.split("/");
+    assert.equal(id, created.json.id);
+    assert.equal(sent.webhook_secret, secret);
+    assert.ok(secret.length >= 32, "a per-generation secret with enough entropy");
+    const callback = (path, headerSecret, body = {}) =>
+      gw.call("POST", path, { token: null, body, headers: headerSecret === undefined ? {} : { "x-webhook-secret": headerSecret } });
+    for (const [path, header] of [[hook.pathname, undefined], [hook.pathname, "wrong"], [`/callbacks/${id}/wrong`, secret], [`/callbacks/${id}/${secret}x`, secret]]) {
+      const r = await callback(path, header);
+      assert.equal(r.status, 401, `${path} ${header}`);
+      assert.ok(r.json.detail);
+    }
+    assert.equal(fake.fetches, 0, "a refused callback reads nothing upstream");
+    // A valid callback whose body lies: the gateway re-fetches and believes the upstream.
+    fake.task = { task_id: "task-1", task_type: "luma", status: "processing", percentage: "40" };
+    const lie = await callback(hook.pathname, secret, { task_id: "task-1", video_url: "https://evil.test/x.mp4" });
+    assert.equal(lie.status, 200);
+    assert.equal(fake.fetches, 1);
+    const seen = await gw.call("GET", `${V1}/generations/${id}`);
+    assert.equal(seen.json.state, "dreaming");
+    assert.ok(!JSON.stringify(seen.json).includes("evil.test"));
+    // Completed, then the same callback replayed: answered, but nothing more is read.
+    fake.task = { task_id: "task-1", task_type: "luma", video_url: "https://cdn.test/done.mp4" };
+    assert.equal((await callback(hook.pathname, secret)).status, 200);
+    const done = await gw.call("GET", `${V1}/generations/${id}?wait=completed`);
+    assert.equal(done.json.assets.video, "https://cdn.test/done.mp4");
+    const reads = fake.fetches;
+    fake.task = { task_id: "task-1", task_type: "luma", status: "failed", message: "late" };
+    for (let i = 0; i < 3; i++) assert.equal((await callback(hook.pathname, secret)).status, 200);
+    assert.equal(fake.fetches, reads, "replayed callbacks after the end read nothing");
+    assert.equal((await gw.call("GET", `${V1}/generations/${id}`)).json.state, "completed", "state only moves forward");
+    // An upstream error that echoes the key: the caller gets a 4xx without it.
+    const echoed = await gw.call("POST", `${V1}/generations/video`, { body: { model: "ray-2", prompt: "please echo the key" } });
+    assert.equal(echoed.status, 400, JSON.stringify(echoed.json));
+    assert.deepEqual([...fake.keys], [KEY], "the upstream gets the key");
+    assert.ok(gw.seen.every((s) => !s.includes(KEY)), "the upstream key never appears in a response");
+  } finally {
+    await fake.close();
+  }
+});
