@@ -147,6 +147,8 @@ export class GenerationObject {
         const fresh = await request.json();
         await this.state.storage.put({ record: fresh, created: Date.now() });
         await this.schedule(fresh);
+        const config = g.gatewayConfig(this.env);
+        if (config.appWebhookUrl) await this.notify(config, fresh, "generation.created");
         return json(200, { ok: true });
       }
       case "/record":
@@ -201,11 +203,12 @@ export class GenerationObject {
     if (!out.changed) return;
     await this.state.storage.put("record", out.record);
     this.waiters.splice(0).forEach((wake) => wake());
-    if (config.appWebhookUrl) await this.notify(config, out.record);
+    if (config.appWebhookUrl) await this.notify(config, out.record, "generation.updated");
   }
 
-  async notify(config, record) {
-    const body = JSON.stringify({ type: "generation.updated", data: g.recordLuma(record) });
+  /** A Standard Webhooks event to the app; its failure never fails the gateway. */
+  async notify(config, record, type) {
+    const body = JSON.stringify({ type, timestamp: new Date().toISOString(), data: g.recordLuma(record) });
     const headers = g.signWebhook(config.appWebhookSecret, `msg_${crypto.randomUUID()}`, Math.floor(Date.now() / 1000), body);
     await fetch(config.appWebhookUrl, { method: "POST", body, headers: [["content-type", "application/json"], ...headers] }).catch(() => {});
   }

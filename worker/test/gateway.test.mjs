@@ -189,3 +189,47 @@ test("callbacks: the URL and x-webhook-secret must match, the body is never trus
     await fake.close();
   }
 });
+
+test("APP_WEBHOOK_URL: a Standard Webhooks event, correctly signed, for every state change", async () => {
+  const { createServer } = await import("node:http");
+  const { createHmac, timingSafeEqual } = await import("node:crypto");
+  const key = Buffer.from("gateway-app-webhook-secret-0123");
+  const secret = `whsec_${key.toString("base64")}`;
+  const events = [];
+  const app = createServer(async (req, res) => {
+    let body = "";
+    for await (const chunk of req) body += chunk;
+    const [id, ts, sig] = ["webhook-id", "webhook-timestamp", "webhook-signature"].map((h) => req.headers[h]);
+    const want = `v1,${createHmac("sha256", key).update(`${id}.${ts}.${body}`).digest("base64")}`;
+    const valid = typeof sig === "string" && sig.length === want.length && timingSafeEqual(Buffer.from(sig), Buffer.from(want));
+    events.push({ valid, id, ts: Number(ts), event: JSON.parse(body) });
+    res.writeHead(204).end();
+  });
+  await new Promise((r) => app.listen(0, "127.0.0.1", r));
+  const fake = await fakeApiframe();
+  const gw = await gateway("apiframe", {
+    UPSTREAM_BASE_URL: fake.url, UPSTREAM_TYPICAL_JOB_MS: "600000",
+    APP_WEBHOOK_URL: `http://127.0.0.1:${app.address().port}/hooks`, APP_WEBHOOK_SECRET: secret,
+  });
+  try {
+    const created = await gw.call("POST", `${V1}/generations/video`, { body: { model: "ray-2", prompt: "Tell the app" } });
+    const hook = new URL(fake.creates.at(-1).webhook_url);
+    const callback = () => gw.call("POST", hook.pathname, { token: null, body: {}, headers: { "x-webhook-secret": fake.creates.at(-1).webhook_secret } });
+    fake.task = { task_id: "task-1", task_type: "luma", status: "processing", percentage: "50" };
+    await callback();
+    await callback(); // nothing new: no event
+    fake.task = { task_id: "task-1", task_type: "luma", video_url: "https://cdn.test/done.mp4" };
+    await callback();
+    assert.deepEqual(events.map((e) => [e.event.type, e.event.data.state]), [
+      ["generation.created", "queued"], ["generation.updated", "dreaming"], ["generation.updated", "completed"],
+    ]);
+    assert.ok(events.every((e) => e.valid), "every signature verifies");
+    assert.ok(events.every((e) => e.event.data.id === created.json.id && Math.abs(e.ts - Date.now() / 1000) < 300));
+    assert.equal(new Set(events.map((e) => e.id)).size, events.length, "one webhook-id per event");
+    assert.equal(events.at(-1).event.data.assets.video, "https://cdn.test/done.mp4");
+    assert.ok(gw.seen.every((s) => !s.includes(secret) && !s.includes(KEY)));
+  } finally {
+    await fake.close();
+    await new Promise((r) => app.close(r));
+  }
+});
