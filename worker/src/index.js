@@ -27,10 +27,31 @@ function upstream(env, config) {
 const generation = (env, id) => env.GENERATIONS.get(env.GENERATIONS.idFromName(id));
 const callerIndex = (env, caller) => env.CALLERS.get(env.CALLERS.idFromName(caller));
 
+/** The body as text, refused (413) past MAX_BODY bytes without reading further. */
 async function readBody(request) {
-  const text = await request.text();
-  if (text.length > MAX_BODY) throw { status: 413, detail: `The request body is over ${MAX_BODY} bytes` };
-  return text;
+  const tooLarge = { status: 413, detail: `The request body is over ${MAX_BODY} bytes` };
+  if (Number(request.headers.get("content-length")) > MAX_BODY) throw tooLarge;
+  if (!request.body) return "";
+  const reader = request.body.getReader();
+  const chunks = [];
+  let size = 0;
+  for (;;) {
+    const { done, value } = await reader.read();
+    if (done) break;
+    size += value.byteLength;
+    if (size > MAX_BODY) {
+      await reader.cancel();
+      throw tooLarge;
+    }
+    chunks.push(value);
+  }
+  const bytes = new Uint8Array(size);
+  chunks.reduce((at, c) => (bytes.set(c, at), at + c.byteLength), 0);
+  try {
+    return new TextDecoder("utf-8", { fatal: true }).decode(bytes);
+  } catch {
+    throw { status: 400, detail: "The request body is not UTF-8 JSON" };
+  }
 }
 
 /** The caller's own generation, as a record, or null. */

@@ -233,3 +233,42 @@ test("APP_WEBHOOK_URL: a Standard Webhooks event, correctly signed, for every st
     await new Promise((r) => app.close(r));
   }
 });
+
+test("bad input of every kind is a 4xx with a detail, never a 5xx", async () => {
+  await admin("config", { job_ms: 600, callbacks: true });
+  const gw = await gateway("luma");
+  const bodies = [
+    "", "null", "[]", '"text"', "{", JSON.stringify({ prompt: 5 }), JSON.stringify({ model: "ray-2", prompt: "ok ok", loop: "yes" }),
+    JSON.stringify({ model: "ray-2", prompt: "x".repeat(5001) }),
+    JSON.stringify({ model: "ray-2", prompt: "ok ok", keyframes: { frame0: { type: "generation", id: 5 } } }),
+    JSON.stringify({ model: "ray-2", prompt: "ok ok", keyframes: { frame0: { type: "generation", id: crypto.randomUUID() } } }),
+    JSON.stringify({ model: "ray-2", prompt: "ok ok", keyframes: { frame0: { type: "video", url: "https://x.test" } } }),
+    JSON.stringify({ model: "ray-2", prompt: "ok ok", keyframes: { frame0: { type: "image", url: "javascript:alert(1)" } } }),
+    JSON.stringify({ model: "ray-9", prompt: "ok ok" }),
+  ];
+  for (const body of bodies) {
+    const r = await gw.call("POST", `${V1}/generations/video`, { body, headers: { "content-type": "application/json" } });
+    assert.ok(r.status >= 400 && r.status < 500 && r.json.detail, `${body.slice(0, 80)} → ${r.status} ${JSON.stringify(r.json)}`);
+  }
+  // The cap counts bytes, not characters; a body with no Content-Length is cut off at the cap.
+  assert.equal((await gw.call("POST", `${V1}/generations/video`, { body: JSON.stringify({ model: "ray-2", prompt: "€".repeat(22_000) }) })).status, 413);
+  const stream = new ReadableStream({ start(c) { for (let i = 0; i < 100; i++) c.enqueue(new Uint8Array(4096).fill(32)); c.close(); } });
+  const chunked = await fetch(`${gw.base}${V1}/generations/video`, { method: "POST", body: stream, duplex: "half", headers: { authorization: "Bearer tok-a" } }).catch((e) => e);
+  // 413, or the connection closed under the rest of the upload (the answer came first).
+  assert.ok(chunked.status === 413 || chunked instanceof TypeError, String(chunked.status ?? chunked));
+  const notUtf8 = await fetch(`${gw.base}${V1}/generations/video`, { method: "POST", body: new Uint8Array([0x7b, 0xff, 0xfe, 0x7d]), headers: { authorization: "Bearer tok-a" } });
+  assert.equal(notUtf8.status, 400);
+  for (const [method, path, token] of [
+    ["GET", `${V1}/generations/%zz`], ["GET", `${V1}/generations?limit=abc`], ["GET", `${V1}/generations?offset=-1`],
+    ["GET", `${V1}/generations?ids=,,`], ["GET", `${V1}/generations/${"a".repeat(5000)}`], ["PUT", `${V1}/generations/abc`],
+    ["PATCH", `${V1}/generations`], ["GET", `${V1}/generations/a/b/c`], ["POST", `${V1}/generations/abc/upscale`],
+    ["GET", "/nothing-here"], ["POST", "/callbacks/x"], ["POST", `/callbacks/${"a".repeat(3000)}/b`],
+    ["GET", `${V1}/generations`, "x".repeat(10_000)], ["GET", `${V1}/generations`, "tok-a\u00e9"],
+  ]) {
+    const r = await gw.call(method, path, { token: token ?? "tok-a" });
+    assert.ok(r.status >= 400 && r.status < 500 && r.json.detail, `${method} ${path.slice(0, 60)} → ${r.status} ${JSON.stringify(r.json)}`);
+  }
+  const lower = await fetch(`${gw.base}${V1}/generations`, { headers: { authorization: "bearer tok-a" } });
+  assert.ok([200, 401].includes(lower.status));
+  assert.ok(gw.seen.every((s) => !s.includes(KEY)));
+});
