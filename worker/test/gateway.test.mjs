@@ -272,3 +272,40 @@ test("bad input of every kind is a 4xx with a detail, never a 5xx", async () => 
   assert.ok([200, 401].includes(lower.status));
   assert.ok(gw.seen.every((s) => !s.includes(KEY)));
 });
+
+test("wrangler.toml as deployed: wrangler dev --local serves the same Worker, secrets from an env file", async () => {
+  const { spawn } = await import("node:child_process");
+  const { mkdtempSync, writeFileSync, rmSync } = await import("node:fs");
+  const { tmpdir } = await import("node:os");
+  const { join } = await import("node:path");
+  const { createServer } = await import("node:net");
+  await admin("config", { job_ms: 600, callbacks: true });
+  const port = await new Promise((r) => { const s = createServer().listen(0, "127.0.0.1", () => { const p = s.address().port; s.close(() => r(p)); }); });
+  const dir = mkdtempSync(join(tmpdir(), "gateway-wrangler-"));
+  writeFileSync(join(dir, ".dev.vars"), `UPSTREAM_API_KEY=${KEY}\nCLIENT_TOKENS=tok-wrangler\n`);
+  const worker = new URL("..", import.meta.url).pathname;
+  const child = spawn(join(worker, "../node_modules/.bin/wrangler"), [
+    "dev", "--local", "--ip", "127.0.0.1", "--port", String(port), "--env-file", join(dir, ".dev.vars"), "--persist-to", join(dir, "state"),
+    "--var", "UPSTREAM:gptge", "--var", `UPSTREAM_BASE_URL:${emulator}`, "--show-interactive-dev-session=false",
+  ], { cwd: worker, env: { ...process.env, WRANGLER_SEND_METRICS: "false", CI: "1" }, stdio: ["ignore", "pipe", "pipe"], detached: true });
+  let log = "";
+  child.stdout.on("data", (d) => (log += d));
+  child.stderr.on("data", (d) => (log += d));
+  try {
+    const base = `http://127.0.0.1:${port}`;
+    for (let i = 0; i < 200; i++) {
+      if (await fetch(`${base}/healthz`).then((r) => r.ok, () => false)) break;
+      await new Promise((r) => setTimeout(r, 200));
+    }
+    const auth = { authorization: "Bearer tok-wrangler" };
+    const created = await fetch(`${base}${V1}/generations/video`, { method: "POST", headers: auth, body: JSON.stringify({ model: "ray-2", prompt: "Through wrangler dev" }) }).then((r) => r.json());
+    const done = await fetch(`${base}${V1}/generations/${created.id}?wait=completed`, { headers: auth }).then((r) => r.json());
+    assert.equal(done.state, "completed", log);
+    assert.equal((await fetch(`${base}${V1}/generations`)).status, 401);
+    assert.ok(!log.includes(KEY), "the upstream key is in no log line");
+  } finally {
+    process.kill(-child.pid, "SIGTERM");
+    await new Promise((r) => child.once("exit", r));
+    rmSync(dir, { recursive: true, force: true });
+  }
+});
