@@ -125,10 +125,9 @@ export default {
           return json(200, { generations: found.filter(Boolean) }, cors);
         }
         case "list": {
-          const ids = await (await callerIndex(env, caller).fetch("https://do/list")).json();
-          const page = ids.slice(route.offset, route.offset + route.limit);
-          const generations = (await Promise.all(page.map((id) => get(env, id, caller, false)))).filter(Boolean);
-          return json(200, { generations, count: generations.length, has_more: route.offset + route.limit < ids.length, limit: route.limit, offset: route.offset }, cors);
+          const { ids, has_more } = await (await callerIndex(env, caller).fetch(`https://do/list?offset=${route.offset}&limit=${route.limit}`)).json();
+          const generations = (await Promise.all(ids.map((id) => get(env, id, caller, false)))).filter(Boolean);
+          return json(200, { generations, count: generations.length, has_more, limit: route.limit, offset: route.offset }, cors);
         }
         case "delete": {
           const record = await own(env, route.id, caller);
@@ -140,6 +139,7 @@ export default {
             if (!r.ok && r.status !== 404) throw upstreamFailure({ message: `delete answered ${r.status}` }, env);
           }
           await generation(env, route.id).fetch(`https://do/delete?owner=${caller}`, { method: "POST" });
+          await callerIndex(env, caller).fetch("https://do/remove", { method: "POST", body: route.id });
           return new Response(null, { status: 204, headers: cors });
         }
       }
@@ -254,18 +254,38 @@ export class GenerationObject {
   }
 }
 
-/** The generations each caller created, newest first, for list. */
+/** The generations each caller created, newest first, for list: one key per generation. */
 export class CallerIndex {
   constructor(state) {
     this.state = state;
   }
 
   async fetch(request) {
-    const ids = (await this.state.storage.get("ids")) ?? [];
-    if (new URL(request.url).pathname === "/add") {
-      ids.unshift(await request.text());
-      await this.state.storage.put("ids", ids);
+    const url = new URL(request.url);
+    const storage = this.state.storage;
+    switch (url.pathname) {
+      case "/add": {
+        const id = await request.text();
+        // Keys sort newest first: a count-down clock, then a sequence number for the same ms.
+        const seq = ((await storage.get("seq")) ?? 0) + 1;
+        const key = `i:${String(1e15 - Date.now()).padStart(16, "0")}:${String(1e9 - seq).padStart(10, "0")}`;
+        await storage.put({ seq, [key]: id, [`k:${id}`]: key });
+        return json(200, { ok: true });
+      }
+      case "/remove": {
+        const id = await request.text();
+        const key = await storage.get(`k:${id}`);
+        if (key) await storage.delete([key, `k:${id}`]);
+        return json(200, { ok: true });
+      }
+      case "/list": {
+        const offset = Number(url.searchParams.get("offset")) || 0;
+        const limit = Number(url.searchParams.get("limit")) || 10;
+        const page = await storage.list({ prefix: "i:", limit: offset + limit + 1 });
+        const ids = [...page.values()];
+        return json(200, { ids: ids.slice(offset, offset + limit), has_more: ids.length > offset + limit });
+      }
     }
-    return json(200, ids);
+    return json(404, { detail: "Not found" });
   }
 }

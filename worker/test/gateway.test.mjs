@@ -309,3 +309,23 @@ test("wrangler.toml as deployed: wrangler dev --local serves the same Worker, se
     rmSync(dir, { recursive: true, force: true });
   }
 });
+
+test("list: the caller's own, newest first, paged with has_more; deleted ones leave the index", async () => {
+  const fake = await fakeApiframe();
+  const gw = await gateway("apiframe", { UPSTREAM_BASE_URL: fake.url, UPSTREAM_TYPICAL_JOB_MS: "600000" });
+  try {
+    const ids = [];
+    for (let i = 0; i < 5; i++) ids.unshift((await gw.call("POST", `${V1}/generations/video`, { body: { model: "ray-2", prompt: `clip number ${i}` } })).json.id);
+    await gw.call("POST", `${V1}/generations/video`, { token: "tok-b", body: { model: "ray-2", prompt: "someone else's" } });
+    const page = async (q) => (await gw.call("GET", `${V1}/generations?${q}`)).json;
+    const first = await page("limit=2");
+    assert.deepEqual([first.generations.map((g) => g.id), first.has_more], [ids.slice(0, 2), true]);
+    const last = await page("limit=2&offset=4");
+    assert.deepEqual([last.generations.map((g) => g.id), last.has_more], [ids.slice(4), false]);
+    assert.equal((await gw.call("DELETE", `${V1}/generations/${ids[1]}`)).status, 204);
+    const after = await page("limit=4");
+    assert.deepEqual([after.generations.map((g) => g.id), after.has_more], [[ids[0], ...ids.slice(2)], false]);
+  } finally {
+    await fake.close();
+  }
+});
