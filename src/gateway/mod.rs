@@ -1,6 +1,7 @@
 //! The gateway's decisions, pure: configuration, routing, callers, CORS, the per-generation
 //! record, and the translation of Luma requests for the configured upstream. The Worker around
-//! it (Durable Objects, fetch, alarms) is not built yet; see the README.
+//! it (worker/src/index.js: Durable Objects, fetch, alarms) only wires these to Workers, through
+//! the wasm exports in `crate::wasm::gateway`.
 
 mod config;
 mod record;
