@@ -48,7 +48,9 @@ fn mac(
 ) -> Result<Hmac<Sha256>, WebhookError> {
     let key = B64
         .decode(secret.strip_prefix("whsec_").unwrap_or(secret))
-        .map_err(|_| WebhookError::BadSecret)?;
+        .ok()
+        .filter(|k| !k.is_empty())
+        .ok_or(WebhookError::BadSecret)?;
     let mut m = Hmac::<Sha256>::new_from_slice(&key).map_err(|_| WebhookError::BadSecret)?;
     m.update(msg_id.as_bytes());
     m.update(b".");
@@ -100,21 +102,37 @@ pub fn verify(
         headers
             .iter()
             .find(|(k, _)| k.eq_ignore_ascii_case(name))
-            .map(|(_, v)| v.trim())
+            .map(|(_, v)| v.as_str())
             .ok_or(WebhookError::MissingHeader(name))
     };
-    let (id, timestamp, signatures) = (
+    verify_signature(
+        secret,
         get("webhook-id")?,
         get("webhook-timestamp")?,
         get("webhook-signature")?,
-    );
+        body,
+        now_s,
+    )
+}
+
+/// Verifies a delivery from the values of its `webhook-id`, `webhook-timestamp` and
+/// `webhook-signature` headers. Signatures of other versions than `v1` are ignored.
+pub fn verify_signature(
+    secret: &str,
+    msg_id: &str,
+    timestamp_header: &str,
+    signature_header: &str,
+    body: &[u8],
+    now_s: i64,
+) -> Result<(), WebhookError> {
+    let (id, timestamp) = (msg_id.trim(), timestamp_header.trim());
     let ts: i64 = timestamp.parse().map_err(|_| WebhookError::BadTimestamp)?;
     if now_s.abs_diff(ts) > TOLERANCE_S as u64 {
         return Err(WebhookError::Expired);
     }
     let expected = mac(secret, id, timestamp, body)?;
-    let matches = signatures
-        .split(' ')
+    let matches = signature_header
+        .split_ascii_whitespace()
         .filter_map(|s| s.strip_prefix("v1,"))
         .filter_map(|s| B64.decode(s).ok())
         .any(|sig| expected.clone().verify_slice(&sig).is_ok());
@@ -123,9 +141,11 @@ pub fn verify(
         .ok_or(WebhookError::NoMatchingSignature)
 }
 
-/// APIFRAME echoes the `webhook_secret` it was given in `x-webhook-secret`.
+/// APIFRAME echoes the `webhook_secret` it was given in `x-webhook-secret`. An empty expected
+/// secret accepts nothing.
 pub fn verify_apiframe(expected_secret: &str, received: Option<&str>) -> bool {
-    received.is_some_and(|r| constant_time_eq(expected_secret.as_bytes(), r.as_bytes()))
+    !expected_secret.is_empty()
+        && received.is_some_and(|r| constant_time_eq(expected_secret.as_bytes(), r.as_bytes()))
 }
 
 /// Equal-length inputs are compared without an early exit; lengths are not secret.
@@ -219,6 +239,60 @@ mod tests {
             Err(WebhookError::BadTimestamp)
         );
         assert!(WebhookError::Expired.to_string().contains("5 minutes"));
+    }
+
+    #[test]
+    fn verifies_from_the_header_values() {
+        assert_eq!(verify_signature(SECRET, ID, "1614265330", SIG, BODY, TS), Ok(()));
+        let rotated = format!("v1,bm90IGl0  {SIG}\t");
+        assert_eq!(
+            verify_signature(SECRET, ID, " 1614265330 ", &rotated, BODY, TS + 299),
+            Ok(())
+        );
+        assert_eq!(
+            verify_signature(SECRET, ID, "1614265330", "", BODY, TS),
+            Err(WebhookError::NoMatchingSignature)
+        );
+        assert_eq!(
+            verify_signature(SECRET, ID, "1614265330", "v1,!!notbase64", BODY, TS),
+            Err(WebhookError::NoMatchingSignature)
+        );
+        // A signature made for another timestamp does not verify under this one.
+        let later = sign(SECRET, ID, TS + 10, BODY).unwrap();
+        assert_eq!(
+            verify_signature(SECRET, ID, "1614265330", &later, BODY, TS),
+            Err(WebhookError::NoMatchingSignature)
+        );
+    }
+
+    #[test]
+    fn headers_round_trip_and_secrets_without_prefix() {
+        let hs = headers(SECRET, ID, TS, BODY).unwrap();
+        let names: Vec<&str> = hs.iter().map(|(k, _)| k.as_str()).collect();
+        assert_eq!(names, ["webhook-id", "webhook-timestamp", "webhook-signature"]);
+        assert_eq!(hs[2].1, SIG);
+        assert_eq!(verify(SECRET, &hs, BODY, TS), Ok(()));
+        let bare = SECRET.strip_prefix("whsec_").unwrap();
+        assert_eq!(sign(bare, ID, TS, BODY).unwrap(), SIG);
+        assert_eq!(sign("whsec_", ID, TS, BODY), Err(WebhookError::BadSecret));
+        for e in [
+            WebhookError::BadSecret,
+            WebhookError::MissingHeader("webhook-id"),
+            WebhookError::BadTimestamp,
+            WebhookError::Expired,
+            WebhookError::NoMatchingSignature,
+        ] {
+            assert!(!e.to_string().is_empty());
+        }
+    }
+
+    #[test]
+    fn constant_time_eq_compares_whole_inputs() {
+        assert!(constant_time_eq(b"", b""));
+        assert!(constant_time_eq(b"abc", b"abc"));
+        assert!(!constant_time_eq(b"abc", b"abd"));
+        assert!(!constant_time_eq(b"abc", b"ab"));
+        assert!(!verify_apiframe("", Some("")));
     }
 
     #[test]
