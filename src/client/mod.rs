@@ -4,6 +4,7 @@
 mod race;
 mod retry;
 mod wait;
+mod wait_all;
 
 use std::cell::RefCell;
 use std::collections::HashMap;
@@ -151,10 +152,14 @@ impl<T: Transport, C: Timer> Client<T, C> {
                 | ErrorCode::BadResponse
                 | ErrorCode::ServerError
         );
-        match (unknown_fate, self.provider.list_recent(0).is_some(), body) {
-            (true, true, Some(sent)) => self.reconcile(&sent).await.unwrap_or(Err(err)),
-            _ => Err(err),
-        }
+        let err = match (unknown_fate, self.provider.list_recent(0).is_some(), body) {
+            (true, true, Some(sent)) => match self.reconcile(&sent).await {
+                Some(found) => return found,
+                None => err,
+            },
+            _ => err,
+        };
+        Err(ambiguous_create(err))
     }
 
     /// A recent generation whose echoed request is exactly `sent` and that no answer has shown
@@ -202,13 +207,7 @@ impl<T: Transport, C: Timer> Client<T, C> {
                     found.insert(g.id.clone(), g);
                 }
                 GetManyCall::Batch { request, .. } => {
-                    let resp = self.send(request).await?;
-                    for g in self
-                        .provider
-                        .parse_many(&resp)
-                        .map_err(|e| with_retry_after(e, &resp, self.timer.now_ms()))?
-                    {
-                        self.remember(&g);
+                    for g in self.fetch_batch(request).await? {
                         found.insert(g.id.clone(), g);
                     }
                 }
@@ -231,6 +230,19 @@ impl<T: Transport, C: Timer> Client<T, C> {
         let mut known = self.known.borrow_mut();
         let state = known.get(&g.id).map_or(g.state, |s| s.advance(g.state));
         known.insert(g.id.clone(), state);
+    }
+
+    /// One batch get, its generations remembered.
+    async fn fetch_batch(&self, request: HttpRequest) -> Result<Vec<Generation>, Error> {
+        let resp = self.send(request).await?;
+        let listed = self
+            .provider
+            .parse_many(&resp)
+            .map_err(|e| with_retry_after(e, &resp, self.timer.now_ms()))?;
+        for g in &listed {
+            self.remember(g);
+        }
+        Ok(listed)
     }
 
     async fn fetch_one(&self, request: HttpRequest) -> Result<Generation, Error> {
@@ -278,13 +290,24 @@ impl<T: Transport, C: Timer> Client<T, C> {
         let mut err = Error::new(code, self.provider.kind, e.message);
         if maybe_sent {
             // Retrying could pay twice: the server may have created the generation already.
-            err.message
-                .push_str(" (the create may have reached the server; not retried)");
+            err.message.push_str(MAYBE_CREATED);
             err.retryable = false;
         }
         err
     }
 }
+
+/// A create answered with an error status other than 429 (a 5xx, 408) may have made the job
+/// anyway: trying again could pay twice, so the error is not retryable and says why.
+fn ambiguous_create(mut err: Error) -> Error {
+    if err.retryable && err.status.is_some_and(|s| s != 429) {
+        err.retryable = false;
+        err.message.push_str(MAYBE_CREATED);
+    }
+    err
+}
+
+const MAYBE_CREATED: &str = " (the create may have reached the server; not retried)";
 
 fn with_retry_after(mut e: Error, resp: &HttpResponse, now_ms: u64) -> Error {
     e.retry_after_ms =

@@ -14,20 +14,9 @@ impl<T: Transport, C: Timer> Client<T, C> {
         opts: WaitOptions,
         on_change: &mut dyn FnMut(&Generation),
     ) -> Result<Generation, Error> {
-        let kind = self.provider.kind;
-        let base = match self.options.typical_job_ms {
-            Some(ms) => PollConfig::with_typical_job(kind, ms),
-            None => PollConfig::for_provider(kind),
-        };
-        let config = PollConfig {
-            deadline_ms: opts.deadline_ms,
-            ..base
-        };
         let now = self.timer.now_ms();
-        let seed = opts
-            .seed
-            .unwrap_or_else(|| (self.rng.borrow_mut().next_f64() * u64::MAX as f64) as u64);
-        let mut schedule = Schedule::new(config, now, now, seed);
+        let config = self.poll_config(opts.deadline_ms);
+        let mut schedule = Schedule::new(config, now, now, self.wait_seed(&opts));
         let mut last: Option<Generation> = None;
         loop {
             let now = self.timer.now_ms();
@@ -69,25 +58,27 @@ impl<T: Transport, C: Timer> Client<T, C> {
         }
     }
 
-    /// Waits for each id in turn under one deadline; the first failure ends the wait.
-    pub async fn wait_all(
-        &self,
-        ids: &[String],
-        opts: WaitOptions,
-        on_change: &mut dyn FnMut(&Generation),
-    ) -> Result<Vec<Generation>, Error> {
-        let mut out = Vec::with_capacity(ids.len());
-        for id in ids {
-            out.push(self.wait(id, opts.clone(), on_change).await?);
-        }
-        Ok(out)
+    /// The polling schedule's settings for this client's provider, with the caller's deadline.
+    pub(super) fn poll_config(&self, deadline_ms: Option<u64>) -> PollConfig {
+        let kind = self.provider.kind;
+        let base = match self.options.typical_job_ms {
+            Some(ms) => PollConfig::with_typical_job(kind, ms),
+            None => PollConfig::for_provider(kind),
+        };
+        PollConfig { deadline_ms, ..base }
     }
 
-    async fn sleep_until(&self, t: u64, now: u64) {
+    /// The caller's seed, or the next one from the client's own generator.
+    pub(super) fn wait_seed(&self, opts: &WaitOptions) -> u64 {
+        opts.seed
+            .unwrap_or_else(|| (self.rng.borrow_mut().next_f64() * u64::MAX as f64) as u64)
+    }
+
+    pub(super) async fn sleep_until(&self, t: u64, now: u64) {
         self.timer.sleep(t.saturating_sub(now)).await
     }
 
-    fn timed_out(&self, id: &str, last: Option<&Generation>) -> Error {
+    pub(super) fn timed_out(&self, id: &str, last: Option<&Generation>) -> Error {
         let state = last.map_or("not yet seen".to_string(), |g| g.state.to_string());
         Error::new(
             ErrorCode::Timeout,
@@ -98,7 +89,7 @@ impl<T: Transport, C: Timer> Client<T, C> {
 }
 
 /// `g` if it moves the generation on (a new state, or new progress); stale answers are dropped.
-fn newer(last: Option<&Generation>, g: Generation) -> Option<Generation> {
+pub(super) fn newer(last: Option<&Generation>, g: Generation) -> Option<Generation> {
     match last {
         None => Some(g),
         Some(l) if !l.state.can_move_to(g.state) => None,

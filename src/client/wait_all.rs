@@ -1,0 +1,180 @@
+//! Waiting for several generations: one schedule per id, and the ids that are due at the same
+//! time fetched together through the protocol's batch get where it has one.
+
+use super::wait::newer;
+use super::{race, Client, Either, Timer, Transport, WaitOptions};
+use crate::error::{Error, ErrorCode};
+use crate::model::{Generation, State};
+use crate::poll::{Action, Schedule};
+use crate::provider::GetManyCall;
+
+struct Pending<'a> {
+    id: &'a str,
+    schedule: Schedule,
+    last: Option<Generation>,
+}
+
+impl<T: Transport, C: Timer> Client<T, C> {
+    /// Resolves when every id is completed, in the order of `ids`; the first failed generation
+    /// rejects with `generation_failed`, and the deadline with `timeout`. `on_change` sees every
+    /// new state or progress of each id.
+    ///
+    /// Long-poll protocols (aimlapi, the gateway) wait for each id in turn: the server holds
+    /// each get, and an id that finished meanwhile answers at once. Elsewhere every id keeps
+    /// its own schedule, and the ids due together (within half a near-end interval) go in one
+    /// batch get where the protocol has one.
+    pub async fn wait_all(
+        &self,
+        ids: &[String],
+        opts: WaitOptions,
+        on_change: &mut dyn FnMut(&Generation),
+    ) -> Result<Vec<Generation>, Error> {
+        if self.provider.capabilities().long_poll || ids.len() < 2 {
+            let mut out = Vec::with_capacity(ids.len());
+            for id in ids {
+                out.push(self.wait(id, opts.clone(), on_change).await?);
+            }
+            return Ok(out);
+        }
+        let now = self.timer.now_ms();
+        let config = self.poll_config(opts.deadline_ms);
+        // With a batch get, ids due within half a near-end interval of each other are asked for
+        // together: each schedule's own jitter would otherwise split them into single gets.
+        let window = match self.provider.capabilities().batch {
+            Some(_) => config.near_interval_ms / 2,
+            None => 0,
+        };
+        let seed = self.wait_seed(&opts);
+        let mut waits: Vec<Pending> = Vec::new();
+        for id in ids {
+            if waits.iter().all(|w| w.id != id.as_str()) {
+                let seed = seed.wrapping_add(waits.len() as u64);
+                waits.push(Pending {
+                    id,
+                    schedule: Schedule::new(config.clone(), now, now, seed),
+                    last: None,
+                });
+            }
+        }
+        loop {
+            let now = self.timer.now_ms();
+            let mut due: Vec<String> = Vec::new();
+            let mut wakes: Vec<u64> = Vec::new();
+            let mut done = true;
+            for w in &mut waits {
+                match w.schedule.poll(now) {
+                    Action::Done => {
+                        if let Some(g) = w.last.as_ref().filter(|g| g.state == State::Failed) {
+                            return Err(Error::failed(g.clone()));
+                        }
+                    }
+                    Action::DeadlineExceeded => return Err(self.timed_out_all(&waits)),
+                    Action::FetchNow => {
+                        done = false;
+                        due.push(w.id.to_string());
+                    }
+                    Action::WaitUntil(t) => {
+                        done = false;
+                        wakes.push(t);
+                    }
+                }
+            }
+            if done {
+                return ids.iter().map(|id| self.result_of(&waits, id)).collect();
+            }
+            if due.is_empty() {
+                let first = wakes.iter().copied().min().unwrap_or(now);
+                let last_close = wakes.iter().copied().filter(|t| *t <= first.saturating_add(window)).max();
+                let until = last_close.unwrap_or(first);
+                let until = until.min(opts.deadline_ms.unwrap_or(until));
+                self.sleep_until(until, now).await;
+                continue;
+            }
+            let answers = match opts.deadline_ms {
+                Some(d) => match race(self.fetch_due(&due), self.sleep_until(d, now)).await {
+                    Either::Left(answers) => answers,
+                    Either::Right(()) => return Err(self.timed_out_all(&waits)),
+                },
+                None => self.fetch_due(&due).await,
+            };
+            let now = self.timer.now_ms();
+            for (id, answer) in answers {
+                let Some(w) = waits.iter_mut().find(|w| w.id == id) else {
+                    continue;
+                };
+                match answer {
+                    Ok(g) => {
+                        w.schedule.observe(now, &g);
+                        if let Some(g) = newer(w.last.as_ref(), g) {
+                            on_change(&g);
+                            w.last = Some(g);
+                        }
+                    }
+                    // Gets are safe to repeat: transient and garbled answers are another try.
+                    Err(e) if e.retryable || e.code == ErrorCode::BadResponse => {
+                        w.schedule.observe_error(now, e.retry_after_ms)
+                    }
+                    Err(e) => return Err(e),
+                }
+            }
+        }
+    }
+
+    /// One answer per due id, in the order of `due`. An id missing from a batch answer is asked
+    /// for alone, so that an unknown id ends as the protocol's own `not_found`.
+    async fn fetch_due(&self, due: &[String]) -> Vec<(String, Result<Generation, Error>)> {
+        let mut out = Vec::with_capacity(due.len());
+        for call in self.provider.get_many(due) {
+            match call {
+                GetManyCall::Single { id, request } => {
+                    let answer = self.fetch_one(request).await;
+                    out.push((id, answer));
+                }
+                GetManyCall::Batch { ids, request } => {
+                    let listed = self.fetch_batch(request).await;
+                    for id in ids {
+                        let answer = match &listed {
+                            Ok(gs) => match gs.iter().find(|g| g.id == id) {
+                                Some(g) => Ok(g.clone()),
+                                None => self.fetch_one(self.provider.get(&id, None)).await,
+                            },
+                            Err(e) => Err(e.clone()),
+                        };
+                        out.push((id, answer));
+                    }
+                }
+            }
+        }
+        out
+    }
+
+    fn result_of(&self, waits: &[Pending], id: &str) -> Result<Generation, Error> {
+        waits
+            .iter()
+            .find(|w| w.id == id)
+            .and_then(|w| w.last.clone())
+            .ok_or_else(|| {
+                Error::new(
+                    ErrorCode::BadResponse,
+                    self.provider.kind,
+                    format!("the wait for {id} ended before any answer"),
+                )
+            })
+    }
+
+    fn timed_out_all(&self, waits: &[Pending]) -> Error {
+        let open: Vec<String> = waits
+            .iter()
+            .filter(|w| !w.last.as_ref().is_some_and(|g| g.state.is_terminal()))
+            .map(|w| {
+                let state = w.last.as_ref().map_or("not yet seen".into(), |g| g.state.to_string());
+                format!("{} ({state})", w.id)
+            })
+            .collect();
+        Error::new(
+            ErrorCode::Timeout,
+            self.provider.kind,
+            format!("still unfinished at the deadline: {}", open.join(", ")),
+        )
+    }
+}
