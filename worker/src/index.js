@@ -88,8 +88,10 @@ async function create(request, env, config, caller, origin) {
     id, upstream_id: created.id, owner: caller, parent: t.parent, callback_secret: secret,
     created_at: new Date().toISOString(), request: JSON.parse(body), generation: created,
   };
-  await generation(env, id).fetch("https://do/init", { method: "PUT", body: JSON.stringify(record) });
-  await callerIndex(env, caller).fetch("https://do/add", { method: "POST", body: id });
+  await Promise.all([
+    generation(env, id).fetch("https://do/init", { method: "PUT", body: JSON.stringify(record) }),
+    callerIndex(env, caller).fetch("https://do/add", { method: "POST", body: id }),
+  ]);
   return g.recordLuma(record);
 }
 
