@@ -26,10 +26,20 @@ for (const upstream of ["luma", "aimlapi", "apiframe", "gptge"]) {
     const extDone = await gw.call("GET", `${V1}/generations/${ext.json.id}?wait=completed`);
     assert.equal(extDone.json.state, "completed");
     assert.notEqual(extDone.json.assets.video, done.json.assets.video);
+    // Backward (frame1 = the generation): luma and aimlapi can; the others say so, with a 400.
+    const back = await gw.call("POST", `${V1}/generations`, { body: { model: "ray-2", prompt: "What came before", keyframes: { frame1: { type: "generation", id: created.json.id } } } });
+    if (["luma", "aimlapi"].includes(upstream)) {
+      assert.equal(back.status, 201, JSON.stringify(back.json));
+      assert.equal((await gw.call("GET", `${V1}/generations/${back.json.id}?wait=completed`)).json.state, "completed");
+    } else {
+      assert.equal(back.status, 400);
+      assert.match(back.json.detail, /backward/i);
+    }
     const batch = await gw.call("GET", `${V1}/generations?ids=${created.json.id},${ext.json.id}`);
     assert.deepEqual(batch.json.generations.map((g) => g.id).sort(), [created.json.id, ext.json.id].sort());
     const list = await gw.call("GET", `${V1}/generations?limit=10`);
-    assert.deepEqual(list.json.generations.map((g) => g.id), [ext.json.id, created.json.id]);
+    const backwards = back.status === 201 ? [back.json.id] : [];
+    assert.deepEqual(list.json.generations.map((g) => g.id), [...backwards, ext.json.id, created.json.id]);
     const upstreamBefore = (await admin("generations")).length;
     assert.equal((await gw.call("DELETE", `${V1}/generations/${ext.json.id}`)).status, 204);
     assert.equal((await gw.call("GET", `${V1}/generations/${ext.json.id}`)).status, 404);
