@@ -8,6 +8,7 @@ g.initSync({ module: wasm });
 
 const MAX_BODY = 64 * 1024;
 const LONG_POLL_MS = 25_000;
+const POLL_FOR_MS = 24 * 3600_000;
 const RANK = { queued: 0, dreaming: 1, completed: 2, failed: 2 };
 
 const json = (status, body, headers = []) =>
@@ -239,6 +240,8 @@ export class GenerationObject {
   async schedule(record) {
     if (this.terminal(record)) return;
     const created = (await this.state.storage.get("created")) ?? Date.now();
+    // A job the upstream never finishes is not polled forever; a callback can still update it.
+    if (Date.now() - created > POLL_FOR_MS) return;
     const typical = Number(this.env.UPSTREAM_TYPICAL_JOB_MS) || undefined;
     const wait = g.recordNextPollMs(record, created, Date.now(), typical);
     await this.state.storage.setAlarm(Date.now() + Math.max(wait, 100));
