@@ -65,7 +65,10 @@ impl<T: Transport, C: Timer> Client<T, C> {
             Some(ms) => PollConfig::with_typical_job(kind, ms),
             None => PollConfig::for_provider(kind),
         };
-        PollConfig { deadline_ms, ..base }
+        PollConfig {
+            deadline_ms,
+            ..base
+        }
     }
 
     /// The caller's seed, or the next one from the client's own generator.

@@ -1,5 +1,5 @@
-//! Waiting for several generations: one schedule per id, and the ids that are due at the same
-//! time fetched together through the protocol's batch get where it has one.
+//! Waiting for several generations: one schedule per id; where the protocol has a batch get,
+//! the ids due are fetched together, with the ids due next filling the batch.
 
 use super::wait::newer;
 use super::{race, Client, Either, Timer, Transport, WaitOptions};
@@ -21,8 +21,8 @@ impl<T: Transport, C: Timer> Client<T, C> {
     ///
     /// Long-poll protocols (aimlapi, the gateway) wait for each id in turn: the server holds
     /// each get, and an id that finished meanwhile answers at once. Elsewhere every id keeps
-    /// its own schedule, and the ids due together (within half a near-end interval) go in one
-    /// batch get where the protocol has one.
+    /// its own schedule; where the protocol has a batch get, the ids due go in one, filled up
+    /// with the ids due next (their answers move their schedules on too).
     pub async fn wait_all(
         &self,
         ids: &[String],
@@ -38,12 +38,11 @@ impl<T: Transport, C: Timer> Client<T, C> {
         }
         let now = self.timer.now_ms();
         let config = self.poll_config(opts.deadline_ms);
-        // With a batch get, ids due within half a near-end interval of each other are asked for
-        // together: each schedule's own jitter would otherwise split them into single gets.
-        let window = match self.provider.capabilities().batch {
-            Some(_) => config.near_interval_ms / 2,
-            None => 0,
-        };
+        let batch_max = self
+            .provider
+            .capabilities()
+            .batch
+            .map_or(0, |(_, max)| max.max(1));
         let seed = self.wait_seed(&opts);
         let mut waits: Vec<Pending> = Vec::new();
         for id in ids {
@@ -59,8 +58,7 @@ impl<T: Transport, C: Timer> Client<T, C> {
         loop {
             let now = self.timer.now_ms();
             let mut due: Vec<String> = Vec::new();
-            let mut wakes: Vec<u64> = Vec::new();
-            let mut done = true;
+            let mut waiting: Vec<(u64, String)> = Vec::new();
             for w in &mut waits {
                 match w.schedule.poll(now) {
                     Action::Done => {
@@ -69,33 +67,34 @@ impl<T: Transport, C: Timer> Client<T, C> {
                         }
                     }
                     Action::DeadlineExceeded => return Err(self.timed_out_all(&waits)),
-                    Action::FetchNow => {
-                        done = false;
-                        due.push(w.id.to_string());
-                    }
-                    Action::WaitUntil(t) => {
-                        done = false;
-                        wakes.push(t);
-                    }
+                    Action::FetchNow => due.push(w.id.to_string()),
+                    Action::WaitUntil(t) => waiting.push((t, w.id.to_string())),
                 }
             }
-            if done {
-                return ids.iter().map(|id| self.result_of(&waits, id)).collect();
-            }
             if due.is_empty() {
-                let first = wakes.iter().copied().min().unwrap_or(now);
-                let last_close = wakes.iter().copied().filter(|t| *t <= first.saturating_add(window)).max();
-                let until = last_close.unwrap_or(first);
-                let until = until.min(opts.deadline_ms.unwrap_or(until));
-                self.sleep_until(until, now).await;
+                let Some(wake) = waiting.iter().map(|(t, _)| *t).min() else {
+                    return ids.iter().map(|id| self.result_of(&waits, id)).collect();
+                };
+                self.sleep_until(wake.min(opts.deadline_ms.unwrap_or(wake)), now)
+                    .await;
                 continue;
             }
+            // A batch costs one request however full: the ids due soonest after these ride along.
+            let room = match batch_max {
+                0 => 0,
+                max => due.len().div_ceil(max) * max - due.len(),
+            };
+            waiting.sort();
+            let extras: Vec<String> = waiting.into_iter().take(room).map(|(_, id)| id).collect();
             let answers = match opts.deadline_ms {
-                Some(d) => match race(self.fetch_due(&due), self.sleep_until(d, now)).await {
-                    Either::Left(answers) => answers,
-                    Either::Right(()) => return Err(self.timed_out_all(&waits)),
-                },
-                None => self.fetch_due(&due).await,
+                Some(d) => {
+                    let fetch = self.fetch_due(&due, &extras);
+                    match race(fetch, self.sleep_until(d, now)).await {
+                        Either::Left(answers) => answers,
+                        Either::Right(()) => return Err(self.timed_out_all(&waits)),
+                    }
+                }
+                None => self.fetch_due(&due, &extras).await,
             };
             let now = self.timer.now_ms();
             for (id, answer) in answers {
@@ -120,11 +119,17 @@ impl<T: Transport, C: Timer> Client<T, C> {
         }
     }
 
-    /// One answer per due id, in the order of `due`. An id missing from a batch answer is asked
-    /// for alone, so that an unknown id ends as the protocol's own `not_found`.
-    async fn fetch_due(&self, due: &[String]) -> Vec<(String, Result<Generation, Error>)> {
-        let mut out = Vec::with_capacity(due.len());
-        for call in self.provider.get_many(due) {
+    /// An answer for every due id, and the generations of `extras` that a batch answer carried
+    /// (nothing for an extra whose batch failed: it was not due). A due id missing from a batch
+    /// answer is asked for alone, so that an unknown id ends as the protocol's own `not_found`.
+    async fn fetch_due(
+        &self,
+        due: &[String],
+        extras: &[String],
+    ) -> Vec<(String, Result<Generation, Error>)> {
+        let all: Vec<String> = due.iter().chain(extras).cloned().collect();
+        let mut out = Vec::with_capacity(all.len());
+        for call in self.provider.get_many(&all) {
             match call {
                 GetManyCall::Single { id, request } => {
                     let answer = self.fetch_one(request).await;
@@ -133,12 +138,17 @@ impl<T: Transport, C: Timer> Client<T, C> {
                 GetManyCall::Batch { ids, request } => {
                     let listed = self.fetch_batch(request).await;
                     for id in ids {
+                        let is_due = due.contains(&id);
                         let answer = match &listed {
                             Ok(gs) => match gs.iter().find(|g| g.id == id) {
                                 Some(g) => Ok(g.clone()),
-                                None => self.fetch_one(self.provider.get(&id, None)).await,
+                                None if is_due => {
+                                    self.fetch_one(self.provider.get(&id, None)).await
+                                }
+                                None => continue,
                             },
-                            Err(e) => Err(e.clone()),
+                            Err(e) if is_due => Err(e.clone()),
+                            Err(_) => continue,
                         };
                         out.push((id, answer));
                     }
@@ -167,7 +177,10 @@ impl<T: Transport, C: Timer> Client<T, C> {
             .iter()
             .filter(|w| !w.last.as_ref().is_some_and(|g| g.state.is_terminal()))
             .map(|w| {
-                let state = w.last.as_ref().map_or("not yet seen".into(), |g| g.state.to_string());
+                let state = w
+                    .last
+                    .as_ref()
+                    .map_or("not yet seen".into(), |g| g.state.to_string());
                 format!("{} ({state})", w.id)
             })
             .collect();

@@ -243,7 +243,10 @@ mod tests {
 
     #[test]
     fn verifies_from_the_header_values() {
-        assert_eq!(verify_signature(SECRET, ID, "1614265330", SIG, BODY, TS), Ok(()));
+        assert_eq!(
+            verify_signature(SECRET, ID, "1614265330", SIG, BODY, TS),
+            Ok(())
+        );
         let rotated = format!("v1,bm90IGl0  {SIG}\t");
         assert_eq!(
             verify_signature(SECRET, ID, " 1614265330 ", &rotated, BODY, TS + 299),
@@ -269,7 +272,10 @@ mod tests {
     fn headers_round_trip_and_secrets_without_prefix() {
         let hs = headers(SECRET, ID, TS, BODY).unwrap();
         let names: Vec<&str> = hs.iter().map(|(k, _)| k.as_str()).collect();
-        assert_eq!(names, ["webhook-id", "webhook-timestamp", "webhook-signature"]);
+        assert_eq!(
+            names,
+            ["webhook-id", "webhook-timestamp", "webhook-signature"]
+        );
         assert_eq!(hs[2].1, SIG);
         assert_eq!(verify(SECRET, &hs, BODY, TS), Ok(()));
         let bare = SECRET.strip_prefix("whsec_").unwrap();
