@@ -1,81 +1,20 @@
 //! The client over a scripted in-process transport and a virtual clock: the retry rule, the
 //! billable-create rule, waits, and batching. (Against real servers: tests/wasm.rs.)
 
-use std::cell::RefCell;
-use std::collections::VecDeque;
-use std::future::Future;
-use std::pin::pin;
-use std::task::{Context, Poll, Waker};
+mod scripted;
 
-use luma_extend::client::{
-    Client, ClientOptions, Timer, Transport, TransportError, TransportErrorKind, WaitOptions,
-};
-use luma_extend::provider::{HttpRequest, HttpResponse};
+use scripted::{block_on, fail, ok, Answer, Clock, Script};
+
+use luma_extend::client::{Client, ClientOptions, TransportErrorKind, WaitOptions};
+use luma_extend::provider::HttpResponse;
 use luma_extend::{ErrorCode, ExtendRequest, GenerateRequest, Provider, ProviderKind};
 use serde_json::json;
-
-type Answer = Result<HttpResponse, TransportError>;
-
-#[derive(Default)]
-struct Script {
-    answers: RefCell<VecDeque<Answer>>,
-    sent: RefCell<Vec<HttpRequest>>,
-}
-
-impl Transport for &Script {
-    async fn send(&self, request: HttpRequest) -> Answer {
-        self.sent.borrow_mut().push(request);
-        self.answers
-            .borrow_mut()
-            .pop_front()
-            .expect("the script ran out of answers")
-    }
-}
-
-#[derive(Default)]
-struct Clock {
-    now: RefCell<u64>,
-    slept: RefCell<Vec<u64>>,
-}
-
-impl Timer for &Clock {
-    fn now_ms(&self) -> u64 {
-        *self.now.borrow()
-    }
-    async fn sleep(&self, ms: u64) {
-        self.slept.borrow_mut().push(ms);
-        *self.now.borrow_mut() += ms;
-    }
-}
-
-/// Everything here completes without real waiting, so polling once per step is enough.
-fn block_on<F: Future>(f: F) -> F::Output {
-    let mut f = pin!(f);
-    let mut cx = Context::from_waker(Waker::noop());
-    for _ in 0..100_000 {
-        if let Poll::Ready(v) = f.as_mut().poll(&mut cx) {
-            return v;
-        }
-    }
-    panic!("the future never finished");
-}
-
-fn ok(status: u16, body: serde_json::Value) -> Answer {
-    Ok(HttpResponse::new(status, body.to_string()))
-}
 
 fn gen(id: &str, state: &str) -> Answer {
     ok(
         200,
         json!({ "id": id, "state": state, "assets": { "video": if state == "completed" { json!("https://v/x.mp4") } else { json!(null) } } }),
     )
-}
-
-fn fail(kind: TransportErrorKind) -> Answer {
-    Err(TransportError {
-        kind,
-        message: "boom".into(),
-    })
 }
 
 const ID: &str = "0f3ea4aa-10e7-4dae-af0b-263ab4ac45f9";
@@ -340,7 +279,7 @@ fn wait_times_out_at_the_deadline() {
     ))
     .unwrap_err();
     assert_eq!(e.code, ErrorCode::Timeout);
-    assert!(*c.now.borrow() <= 20_000, "never sleeps past the deadline");
+    assert!(c.now.get() <= 20_000, "never sleeps past the deadline");
 }
 
 #[test]
@@ -363,9 +302,9 @@ fn a_typical_job_length_sets_the_pace() {
     );
     block_on(cl.wait(ID, WaitOptions::default(), &mut |_| {})).unwrap();
     assert!(
-        *c.now.borrow() < 3_000,
+        c.now.get() < 3_000,
         "three checks within a short job's length: {}",
-        c.now.borrow()
+        c.now.get()
     );
 }
 

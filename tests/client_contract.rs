@@ -2,83 +2,23 @@
 //! class and transport failure, Retry-After forms, backoff bounds, ambiguous creates, batch
 //! splits, `wait_all` over batches, and cancel safety (a future dropped mid-await).
 
-use std::cell::{Cell, RefCell};
-use std::collections::{HashMap, VecDeque};
+mod scripted;
+
+use std::cell::RefCell;
+use std::collections::HashMap;
 use std::future::Future;
 use std::pin::pin;
-use std::task::{Context, Poll, Waker};
+use std::task::{Context, Waker};
 
-use luma_extend::client::{
-    Client, ClientOptions, Timer, Transport, TransportError, TransportErrorKind, WaitOptions,
-};
+use scripted::{block_on, fail, ok, Answer, Clock, Script};
+
+use luma_extend::client::{Client, ClientOptions, Transport, TransportErrorKind, WaitOptions};
 use luma_extend::provider::{HttpRequest, HttpResponse};
 use luma_extend::{ErrorCode, ExtendRequest, GenerateRequest, Provider, ProviderKind, State};
 use serde_json::{json, Value};
 
-type Answer = Result<HttpResponse, TransportError>;
-
-/// Canned answers in order; every request recorded.
-#[derive(Default)]
-struct Script {
-    answers: RefCell<VecDeque<Answer>>,
-    sent: RefCell<Vec<HttpRequest>>,
-}
-
-impl Transport for &Script {
-    async fn send(&self, request: HttpRequest) -> Answer {
-        self.sent.borrow_mut().push(request);
-        self.answers
-            .borrow_mut()
-            .pop_front()
-            .expect("the script ran out of answers")
-    }
-}
-
-/// A virtual clock: `sleep` advances it, or never returns while `hang` is set.
-#[derive(Default)]
-struct Clock {
-    now: Cell<u64>,
-    slept: RefCell<Vec<u64>>,
-    hang: Cell<bool>,
-}
-
-impl Timer for &Clock {
-    fn now_ms(&self) -> u64 {
-        self.now.get()
-    }
-    async fn sleep(&self, ms: u64) {
-        if self.hang.get() {
-            std::future::pending::<()>().await;
-        }
-        self.slept.borrow_mut().push(ms);
-        self.now.set(self.now.get() + ms);
-    }
-}
-
-fn block_on<F: Future>(f: F) -> F::Output {
-    let mut f = pin!(f);
-    let mut cx = Context::from_waker(Waker::noop());
-    for _ in 0..100_000 {
-        if let Poll::Ready(v) = f.as_mut().poll(&mut cx) {
-            return v;
-        }
-    }
-    panic!("the future never finished");
-}
-
-fn ok(status: u16, body: Value) -> Answer {
-    Ok(HttpResponse::new(status, body.to_string()))
-}
-
 fn gen(id: &str, state: &str) -> Answer {
     ok(200, json!({ "id": id, "state": state }))
-}
-
-fn fail(kind: TransportErrorKind) -> Answer {
-    Err(TransportError {
-        kind,
-        message: "boom".into(),
-    })
 }
 
 const ID: &str = "0f3ea4aa-10e7-4dae-af0b-263ab4ac45f9";
