@@ -127,6 +127,12 @@ fn assert_generation(name: &str, got: &Value, want: &Value) {
     for (k, v) in want.as_object().unwrap() {
         if k == "rawState" {
             assert_eq!(&got["raw"]["state"], v, "{name}: raw.state");
+        } else if k == "failureReasonContains" {
+            let reason = got["failureReason"].as_str().unwrap_or_default();
+            for part in v.as_array().unwrap() {
+                let part = part.as_str().unwrap();
+                assert!(reason.contains(part), "{name}: `{part}` not in `{reason}`");
+            }
         } else {
             assert_eq!(&got[k], v, "{name}: {k} in {got}");
         }
@@ -195,6 +201,7 @@ macro_rules! provider_tests {
 
 provider_tests!(
     luma => luma_extend::ProviderKind::Luma,
+    luma_agents => luma_extend::ProviderKind::LumaAgents,
     aimlapi => luma_extend::ProviderKind::Aimlapi,
     apiframe => luma_extend::ProviderKind::Apiframe,
     gptge => luma_extend::ProviderKind::Gptge,

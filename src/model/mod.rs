@@ -5,6 +5,7 @@ mod request;
 mod state;
 mod syntax;
 mod validate;
+mod validate_agents;
 
 pub use generation::Generation;
 pub use request::{AspectRatio, Direction, ExtendRequest, GenerateRequest, Keyframe, Keyframes};

@@ -4,6 +4,7 @@
 use serde::{Deserialize, Serialize};
 
 use super::syntax::{check_url, is_uuid};
+use super::validate_agents::{self as agents, vocabulary};
 use super::{AspectRatio, Direction, ExtendRequest, GenerateRequest, Keyframe, Keyframes};
 use crate::provider::{Capabilities, ProviderKind};
 
@@ -32,9 +33,6 @@ fn unsupported(kind: ProviderKind, field: &str, what: &str) -> Issue {
     )
 }
 
-const RESOLUTIONS: [&str; 4] = ["540p", "720p", "1080p", "4k"];
-const DURATIONS: [&str; 2] = ["5s", "9s"];
-
 pub fn validate_generate(req: &GenerateRequest, kind: ProviderKind) -> Vec<Issue> {
     let caps = kind.capabilities();
     let frames = req.keyframes.clone().unwrap_or_default();
@@ -48,25 +46,22 @@ pub fn validate_generate(req: &GenerateRequest, kind: ProviderKind) -> Vec<Issue
         caps.prompt_always_required || !has_image,
         caps,
     );
-    check_aspect(&mut out, req.aspect_ratio.as_ref());
+    check_aspect(&mut out, kind, req.aspect_ratio.as_ref());
     if let Some(k) = &req.keyframes {
         check_keyframes(&mut out, k, kind, req.loop_video == Some(true));
     }
-    check_luma_only(&mut out, kind, "model", req.model.as_deref(), None);
-    check_luma_only(
-        &mut out,
-        kind,
-        "resolution",
-        req.resolution.as_deref(),
-        Some(&RESOLUTIONS),
-    );
-    check_luma_only(
-        &mut out,
-        kind,
-        "duration",
-        req.duration.as_deref(),
-        Some(&DURATIONS),
-    );
+    let words = vocabulary(kind);
+    check_luma_only(&mut out, kind, "model", req.model.as_deref(), words.models);
+    let closed = [
+        ("resolution", req.resolution.as_deref(), words.resolutions),
+        ("duration", req.duration.as_deref(), words.durations),
+    ];
+    for (field, value, allowed) in closed {
+        check_luma_only(&mut out, kind, field, value, Some(allowed));
+    }
+    if kind == ProviderKind::LumaAgents {
+        agents::check_generate(&mut out, req);
+    }
     check_expand(&mut out, kind, req.expand_prompt);
     check_callback(
         &mut out,
@@ -107,6 +102,9 @@ pub fn validate_extend(req: &ExtendRequest, kind: ProviderKind) -> Vec<Issue> {
     if let Some(url) = &req.image {
         if caps.image_extend {
             out.extend(check_url("image", url, caps.data_urls));
+            if kind == ProviderKind::LumaAgents {
+                agents::check_extend_image(&mut out, url);
+            }
         } else {
             out.push(unsupported(kind, "image", "extending towards an image"));
         }
@@ -125,9 +123,10 @@ pub fn validate_extend(req: &ExtendRequest, kind: ProviderKind) -> Vec<Issue> {
             "an aspect ratio on an extension (it keeps the parent's)",
         ));
     } else {
-        check_aspect(&mut out, req.aspect_ratio.as_ref());
+        check_aspect(&mut out, kind, req.aspect_ratio.as_ref());
     }
-    check_luma_only(&mut out, kind, "model", req.model.as_deref(), None);
+    let models = vocabulary(kind).models;
+    check_luma_only(&mut out, kind, "model", req.model.as_deref(), models);
     if let Some(url) = &req.reference_image {
         if kind.capabilities().generation_keyframes {
             out.push(unsupported(
@@ -159,7 +158,13 @@ fn check_callback(
     url: Option<&str>,
     secret: Option<&str>,
 ) {
-    if let Some(url) = url {
+    if url.is_some() && !kind.capabilities().callbacks {
+        out.push(unsupported(
+            kind,
+            "callbackUrl",
+            "callbacks; wait or watch the generation instead",
+        ));
+    } else if let Some(url) = url {
         out.extend(check_url("callbackUrl", url, false));
     }
     if secret.is_some() && kind != ProviderKind::Apiframe {
@@ -202,9 +207,13 @@ fn check_prompt(out: &mut Vec<Issue>, prompt: Option<&str>, required: bool, caps
     }
 }
 
-fn check_aspect(out: &mut Vec<Issue>, aspect: Option<&AspectRatio>) {
-    if let Some(AspectRatio::Other(s)) = aspect {
-        let valid = AspectRatio::VALID.join(", ");
+fn check_aspect(out: &mut Vec<Issue>, kind: ProviderKind, aspect: Option<&AspectRatio>) {
+    let valid = vocabulary(kind).aspect_ratios;
+    if let Some(s) = aspect
+        .map(AspectRatio::as_str)
+        .filter(|s| !valid.contains(s))
+    {
+        let valid = valid.join(", ");
         out.push(issue(
             "aspectRatio",
             "one_of",

@@ -22,6 +22,7 @@ pub const CAPABILITIES: Capabilities = Capabilities {
     prompt_len: None,
     prompt_always_required: true,
     long_poll: false,
+    callbacks: true,
     batch: None,
 };
 

@@ -21,6 +21,7 @@ pub const CAPABILITIES: Capabilities = Capabilities {
     prompt_len: Some((3, 5000)),
     prompt_always_required: false,
     long_poll: false,
+    callbacks: true,
     batch: None,
 };
 

@@ -8,6 +8,7 @@ pub mod gateway;
 pub mod gptge;
 mod http;
 pub mod luma;
+pub mod luma_agents;
 mod parse;
 
 use serde::{Deserialize, Serialize};
@@ -24,6 +25,9 @@ use crate::model::{
 pub enum ProviderKind {
     #[default]
     Luma,
+    /// Luma's current Agents API (ray-3.2).
+    #[serde(rename = "luma-agents")]
+    LumaAgents,
     Aimlapi,
     Apiframe,
     Gptge,
@@ -31,8 +35,9 @@ pub enum ProviderKind {
 }
 
 impl ProviderKind {
-    pub const ALL: [ProviderKind; 5] = [
+    pub const ALL: [ProviderKind; 6] = [
         ProviderKind::Luma,
+        ProviderKind::LumaAgents,
         ProviderKind::Aimlapi,
         ProviderKind::Apiframe,
         ProviderKind::Gptge,
@@ -42,6 +47,7 @@ impl ProviderKind {
     pub fn as_str(self) -> &'static str {
         match self {
             ProviderKind::Luma => "luma",
+            ProviderKind::LumaAgents => "luma-agents",
             ProviderKind::Aimlapi => "aimlapi",
             ProviderKind::Apiframe => "apiframe",
             ProviderKind::Gptge => "gptge",
@@ -56,6 +62,7 @@ impl ProviderKind {
     pub fn default_base_url(self) -> &'static str {
         match self {
             ProviderKind::Luma => luma::BASE_URL,
+            ProviderKind::LumaAgents => luma_agents::BASE_URL,
             ProviderKind::Aimlapi => aimlapi::BASE_URL,
             ProviderKind::Apiframe => apiframe::BASE_URL,
             ProviderKind::Gptge => gptge::BASE_URL,
@@ -67,6 +74,7 @@ impl ProviderKind {
     pub fn capabilities(self) -> Capabilities {
         match self {
             ProviderKind::Luma => luma::CAPABILITIES,
+            ProviderKind::LumaAgents => luma_agents::CAPABILITIES,
             ProviderKind::Aimlapi => aimlapi::CAPABILITIES,
             ProviderKind::Apiframe => apiframe::CAPABILITIES,
             ProviderKind::Gptge => gptge::CAPABILITIES,
@@ -92,6 +100,8 @@ pub struct Capabilities {
     /// Whether a prompt is required even when an image keyframe is given.
     pub prompt_always_required: bool,
     pub long_poll: bool,
+    /// Whether the protocol can call a URL back when a job changes state.
+    pub callbacks: bool,
     /// Ids per batch get, where the protocol has one: (min, max).
     pub batch: Option<(usize, usize)>,
 }
@@ -155,6 +165,7 @@ impl Provider {
         let (b, k) = (self.base_url.as_str(), self.api_key.as_str());
         Ok(match self.kind {
             ProviderKind::Luma | ProviderKind::Gateway => luma::create(b, k, req),
+            ProviderKind::LumaAgents => luma_agents::create(b, k, req),
             ProviderKind::Aimlapi => aimlapi::create(b, k, req),
             ProviderKind::Apiframe => apiframe::create(b, k, req),
             ProviderKind::Gptge => gptge::create(b, k, req),
@@ -167,6 +178,7 @@ impl Provider {
         let (b, k) = (self.base_url.as_str(), self.api_key.as_str());
         Ok(match self.kind {
             ProviderKind::Luma | ProviderKind::Gateway => luma::extend(b, k, req),
+            ProviderKind::LumaAgents => luma_agents::extend(b, k, req),
             ProviderKind::Aimlapi => aimlapi::extend(b, k, req),
             ProviderKind::Apiframe => apiframe::extend(b, k, req),
             ProviderKind::Gptge => gptge::extend(b, k, req),
@@ -179,6 +191,7 @@ impl Provider {
         let (b, k) = (self.base_url.as_str(), self.api_key.as_str());
         match self.kind {
             ProviderKind::Luma => luma::get(b, k, id),
+            ProviderKind::LumaAgents => luma_agents::get(b, k, id),
             ProviderKind::Aimlapi => aimlapi::get(b, k, id, wait_for),
             ProviderKind::Apiframe => apiframe::get(b, k, id),
             ProviderKind::Gptge => gptge::get(b, k, id),
@@ -238,6 +251,7 @@ impl Provider {
         let value = parse::json_body(self.kind, resp)?;
         let parsed = match self.kind {
             ProviderKind::Luma | ProviderKind::Aimlapi => luma::generation(self.kind, value),
+            ProviderKind::LumaAgents => luma_agents::generation(value),
             ProviderKind::Apiframe => apiframe::generation(value),
             ProviderKind::Gptge => gptge::generation(value),
             ProviderKind::Gateway => gateway::generation(value),
@@ -255,7 +269,9 @@ impl Provider {
             ProviderKind::Apiframe => apiframe::generations(value),
             ProviderKind::Luma | ProviderKind::Aimlapi => luma::generations(self.kind, value),
             ProviderKind::Gateway => gateway::generations(value),
-            ProviderKind::Gptge => Err("gptge has no batch get".to_string()),
+            ProviderKind::Gptge | ProviderKind::LumaAgents => {
+                Err(format!("{} has no batch get", self.kind.as_str()))
+            }
         };
         parsed.map_err(|m| parse::bad_response(self.kind, resp, m))
     }
@@ -268,6 +284,7 @@ impl Provider {
             }
             ProviderKind::Aimlapi => aimlapi::error_message(&resp.body),
             ProviderKind::Apiframe => apiframe::error_message(&resp.body),
+            ProviderKind::LumaAgents => return luma_agents::error(resp),
         };
         parse::status_error(self.kind, resp, message)
     }
