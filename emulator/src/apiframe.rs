@@ -73,6 +73,7 @@ fn validate(app: &App, obj: &Map<String, Value>, extend: bool) -> Result<NewJob,
             .map(String::from),
     });
     Ok(NewJob {
+        failure: None,
         protocol: Protocol::Apiframe,
         prompt: prompt.into(),
         segments_before: before,

@@ -85,6 +85,8 @@ pub struct NewJob {
     pub request: Value,
     pub callback: Option<Callback>,
     pub extend: bool,
+    /// Where the protocol decides the failure itself; otherwise the prompt's moderation words.
+    pub failure: Option<&'static str>,
 }
 
 pub fn unix_ms() -> u128 {
@@ -152,7 +154,7 @@ impl App {
         let job = Job {
             id: id.clone(),
             protocol: new.protocol,
-            failure: moderation(&new.prompt),
+            failure: new.failure.or_else(|| moderation(&new.prompt)),
             prompt: new.prompt,
             created: Instant::now(),
             created_at: rfc3339(unix_ms()),

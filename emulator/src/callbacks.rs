@@ -17,6 +17,8 @@ fn payload(app: &App, job: &Job, now: Instant) -> Value {
         Protocol::Luma | Protocol::Aimlapi => crate::luma::generation(&base, job, now),
         Protocol::Apiframe => crate::apiframe::result(&base, job, now),
         Protocol::Gptge => crate::gptge::task(&base, job, now),
+        // Never reached: the Agents API has no callback field, so its jobs have no callback.
+        Protocol::LumaAgents => crate::luma_agents::generation(&base, job, now),
     }
 }
 

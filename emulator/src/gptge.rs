@@ -75,6 +75,7 @@ fn validate(
         None => Vec::new(),
     };
     Ok(NewJob {
+        failure: None,
         protocol: Protocol::Gptge,
         prompt: prompt.into(),
         extend: parent_id.is_some(),

@@ -9,6 +9,7 @@ use crate::rng::Rng;
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
 pub enum Protocol {
     Luma,
+    LumaAgents,
     Aimlapi,
     Apiframe,
     Gptge,

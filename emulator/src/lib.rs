@@ -1,5 +1,6 @@
-//! A strict local emulator of the four provider protocols on one port: Luma
-//! (`/dream-machine/v1`), AI/ML API (`/v2/generate/video/luma-ai`), APIFRAME and gpt.ge, with
+//! A strict local emulator of the five provider protocols on one port: Luma
+//! (`/dream-machine/v1`), Luma's Agents API (`/v1`), AI/ML API (`/v2/generate/video/luma-ai`),
+//! APIFRAME and gpt.ge, with
 //! real MP4 videos, callbacks, and faults on demand. See emulator/README.md.
 
 mod admin;
@@ -12,6 +13,7 @@ mod gptge;
 mod http;
 mod jobs;
 mod luma;
+mod luma_agents;
 mod media;
 pub mod mp4;
 mod rng;
@@ -80,6 +82,7 @@ enum Route {
     Video,
     Admin,
     Luma(String),
+    LumaAgents(String),
     Aimlapi,
     Apiframe,
     Gptge,
@@ -99,6 +102,11 @@ fn route(req: &Request) -> Route {
         Route::Admin
     } else if let Some(rest) = p.strip_prefix("/dream-machine/v1") {
         Route::Luma(rest.to_string())
+    } else if let Some(rest) = p
+        .strip_prefix("/v1")
+        .filter(|r| r.is_empty() || r.starts_with('/'))
+    {
+        Route::LumaAgents(rest.to_string())
     } else if p.starts_with("/v2/generate/video/luma-ai/") {
         Route::Aimlapi
     } else if [
@@ -177,6 +185,7 @@ async fn respond(app: &App, req: &Request) -> Option<Response> {
     let before = app.lock().jobs.order.len();
     let resp = match route {
         Route::Luma(rest) => luma::handle_luma(app, req, &rest),
+        Route::LumaAgents(rest) => luma_agents::handle(app, req, &rest),
         Route::Aimlapi => aimlapi::handle(app, req).await,
         Route::Apiframe => apiframe::handle(app, req),
         _ => gptge::handle(app, req),

@@ -116,6 +116,7 @@ pub fn validate(app: &App, protocol: Protocol, body: &Value) -> Result<NewJob, S
             secret: None,
         });
     Ok(NewJob {
+        failure: None,
         protocol,
         prompt: obj
             .get("prompt")
