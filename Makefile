@@ -5,10 +5,10 @@ export CARGO_TERM_COLOR := never
 export PROPTEST_CASES ?= 2000
 WASM := target/wasm32-unknown-unknown/release/luma_extend.wasm
 
-.PHONY: test lint test-native test-types test-wasm test-pkg test-e2e test-gateway bench-gateway demo pkg tools bench-poll bench-client
+.PHONY: test lint test-native test-types test-wasm test-pkg test-e2e test-gateway test-sdk-agents bench-gateway demo pkg tools bench-poll bench-client
 
 ## Run every test.
-test: tools lint test-native test-types test-wasm test-pkg test-e2e test-gateway
+test: tools lint test-native test-types test-wasm test-pkg test-e2e test-gateway test-sdk-agents
 
 tools:
 	scripts/install-tools.sh
@@ -48,6 +48,11 @@ test-e2e: pkg
 test-gateway:
 	worker/build.sh
 	scripts/with-emulator.sh node --test worker/test/gateway.test.mjs
+
+## Luma's official luma-agents Python SDK, unmodified (PyPI, a venv of its own), against the emulator.
+test-sdk-agents:
+	scripts/install-tools.sh python
+	scripts/with-emulator.sh tests/sdk/luma_agents.sh
 
 ## The gateway's added latency, cold start, and callback-to-answer lag.
 bench-gateway:

@@ -1,6 +1,6 @@
 #!/usr/bin/env bash
 # Installs what the build and the tests need on a fresh machine; quick when all is present.
-# Usage: scripts/install-tools.sh [wasm] [browser] [npm]   (no argument: everything)
+# Usage: scripts/install-tools.sh [wasm] [browser] [npm] [python]   (no argument: everything)
 set -euo pipefail
 cd "$(dirname "$0")/.."
 ARGS="$*"
@@ -29,5 +29,14 @@ if want npm; then
   if [ ! -f "$stamp" ] || ! cmp -s package-lock.json "$stamp"; then
     npm ci --no-audit --no-fund
     cp package-lock.json "$stamp"
+  fi
+fi
+
+if want python; then
+  # The SDK test makes its own venv; Debian splits venv and ensurepip into python3-venv.
+  if ! python3 -c "import venv, ensurepip" 2>/dev/null; then
+    sudo_cmd=""; [ "$(id -u)" -eq 0 ] || sudo_cmd="sudo"
+    $sudo_cmd apt-get update -qq
+    DEBIAN_FRONTEND=noninteractive $sudo_cmd apt-get install -y -qq python3 python3-venv >/dev/null
   fi
 fi
