@@ -57,7 +57,7 @@ const REF_FIELDS: [&str; 5] = ["data", "file_id", "generation_id", "media_type",
 
 /// A prompt containing a failure code fails with it; the Dream Machine moderation words map to
 /// their nearest code. The reasons are unique, so a job's reason names its code.
-const FAILURES: [(&str, &str, &str); 11] = [
+const FAILURES: [(&str, &str, &str); 12] = [
     (
         "content_moderated",
         "content_moderated",
@@ -72,6 +72,11 @@ const FAILURES: [(&str, &str, &str); 11] = [
         "nsfw",
         "content_moderated",
         "Prompt failed advanced moderation",
+    ),
+    (
+        "unreadable",
+        "corrupt_input",
+        "Input frames could not be read",
     ),
     (
         "generation_failed",

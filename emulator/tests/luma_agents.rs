@@ -328,6 +328,8 @@ fn every_failure_code_is_reachable_by_its_name_in_the_prompt() {
     }
     let g = finished(&e, &video_body("Contains blacklisted words", json!({})));
     assert_eq!(g["failure_code"], "content_moderated");
+    let g = finished(&e, &video_body("unreadable frames", json!({})));
+    assert_eq!(g["failure_code"], "corrupt_input");
     let ok = finished(&e, &video_body("A calm sea", json!({})));
     assert_eq!(
         (&ok["failure_code"], &ok["failure_reason"]),
