@@ -13,8 +13,9 @@ if (!emulator) throw new Error("run under scripts/with-emulator.sh");
 const gz = (bytes) => gzipSync(bytes, { level: 9 }).length;
 const admin = (path, body) =>
   fetch(`${emulator}/__emulator/${path}`, { method: body ? "POST" : "GET", body: body && JSON.stringify(body) }).then((r) => r.json());
-const PROVIDERS = ["luma", "aimlapi", "apiframe", "gptge"];
-const base = (p) => (p === "luma" ? `${emulator}/dream-machine/v1` : emulator);
+const PROVIDERS = ["luma", "luma-agents", "aimlapi", "apiframe", "gptge"];
+const PREFIX = { luma: "/dream-machine/v1", "luma-agents": "/v1" };
+const base = (p) => `${emulator}${PREFIX[p] ?? ""}`;
 const quantile = (xs, q) => [...xs].sort((a, b) => a - b)[Math.min(xs.length - 1, Math.floor(q * xs.length))];
 
 // 1. Size: each bundled the same way (esbuild, minified, browser) and gzip -9.
@@ -58,7 +59,7 @@ for (const provider of PROVIDERS) {
   );
   const jobs = new Map((await admin("generations")).map((j) => [j.id, j]));
   const lags = resolved.map((r) => r.at - (jobs.get(r.id).created_unix_ms + jobs.get(r.id).length_ms));
-  console.log(`  ${provider.padEnd(9)} p50 ${quantile(lags, 0.5)} ms  p95 ${quantile(lags, 0.95)} ms  requests/job ${(counter.requests / 8).toFixed(1)}`);
+  console.log(`  ${provider.padEnd(11)} p50 ${quantile(lags, 0.5)} ms  p95 ${quantile(lags, 0.95)} ms  requests/job ${(counter.requests / 8).toFixed(1)}`);
 }
 
 // 3. Chaos: 500 jobs, 20 % of provider requests faulted. Jobs from the lag run are not orphans.
@@ -80,7 +81,7 @@ let next = 0;
 async function worker() {
   while (next < JOBS) {
     const i = next++;
-    const client = clients[PROVIDERS[i % 4]];
+    const client = clients[PROVIDERS[i % PROVIDERS.length]];
     const run = (async () => {
       const g = await client.generate({ prompt: `chaos job ${i}` });
       learned.add(g.id);

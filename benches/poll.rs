@@ -151,6 +151,8 @@ fn main() {
     };
     let fixed = figures(&jobs.iter().map(|&d| run_fixed(d)).collect::<Vec<_>>());
     let nohint = sim(ProviderKind::Luma, Hints::None);
+    // The Agents API gives no hints either: the no-hint schedule, so its figures equal luma's.
+    let agents = sim(ProviderKind::LumaAgents, Hints::None);
     let gptge = sim(ProviderKind::Gptge, Hints::EstimateSeconds);
     let apiframe = sim(ProviderKind::Apiframe, Hints::Percentage);
     let longpoll = sim(ProviderKind::Aimlapi, Hints::None);
@@ -161,6 +163,7 @@ fn main() {
     for (name, f) in [
         ("fixed 3 s loop (Luma docs)", &fixed),
         ("no hints (luma)", &nohint),
+        ("no hints (luma-agents)", &agents),
         ("estimate ±30 % (gptge)", &gptge),
         ("percentage (apiframe)", &apiframe),
         ("long-poll (aimlapi)", &longpoll),
