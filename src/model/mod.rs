@@ -1,6 +1,8 @@
 //! Requests, the canonical generation, states and validation. Pure: no I/O, no clock.
 
 mod generation;
+pub mod json;
+mod provider_kind;
 mod request;
 mod state;
 mod syntax;
@@ -8,6 +10,8 @@ mod validate;
 mod validate_agents;
 
 pub use generation::Generation;
+pub use json::{Map, Value};
+pub use provider_kind::ProviderKind;
 pub use request::{AspectRatio, Direction, ExtendRequest, GenerateRequest, Keyframe, Keyframes};
 pub use state::State;
 pub use syntax::is_uuid;

@@ -2,14 +2,12 @@
 //! carries everything: an extension is an earlier generation in `video.start_frame` (forward) or
 //! `video.end_frame` (backward). Wire facts from the official `luma-agents` SDK's types.
 
-use serde_json::{json, Map, Value};
-
 use super::body::insert_opt;
 use super::http::encode_component;
 use super::parse::{self, object, required_id, text};
-use super::{luma, Capabilities, HttpRequest, HttpResponse, Method, ProviderKind};
+use super::{luma, Body, Capabilities, HttpRequest, HttpResponse, Method, ProviderKind};
 use crate::error::{Error, ErrorCode};
-use crate::model::{ExtendRequest, GenerateRequest, Generation, Keyframe};
+use crate::model::{ExtendRequest, GenerateRequest, Generation, Keyframe, Map, Value};
 
 pub const BASE_URL: &str = "https://agents.lumalabs.ai/v1";
 /// The Agents API's one video model; `type: "video"` needs it named.
@@ -50,11 +48,14 @@ pub fn get(base: &str, key: &str, id: &str) -> HttpRequest {
 
 fn body(req: &GenerateRequest) -> Value {
     let mut b = Map::new();
-    b.insert("type".into(), json!("video"));
-    let model = req.model.as_deref().unwrap_or(DEFAULT_MODEL);
-    b.insert("model".into(), json!(model));
+    b.insert("type", "video");
+    b.insert("model", req.model.as_deref().unwrap_or(DEFAULT_MODEL));
     insert_opt(&mut b, "prompt", req.prompt.as_ref());
-    insert_opt(&mut b, "aspect_ratio", req.aspect_ratio.as_ref());
+    insert_opt(
+        &mut b,
+        "aspect_ratio",
+        req.aspect_ratio.as_ref().map(|a| a.as_str()),
+    );
     let mut video = Map::new();
     insert_opt(&mut video, "duration", req.duration.as_ref());
     insert_opt(&mut video, "resolution", req.resolution.as_ref());
@@ -64,7 +65,7 @@ fn body(req: &GenerateRequest) -> Value {
         insert_opt(&mut video, "end_frame", k.frame1.as_ref().map(media_ref));
     }
     if !video.is_empty() {
-        b.insert("video".into(), Value::Object(video));
+        b.insert("video", video);
     }
     Value::Object(b)
 }
@@ -72,10 +73,12 @@ fn body(req: &GenerateRequest) -> Value {
 /// A media reference holds exactly one of `url`, `data` (+ `media_type`), `generation_id`.
 fn media_ref(frame: &Keyframe) -> Value {
     match frame {
-        Keyframe::Generation { id } => json!({ "generation_id": id }),
+        Keyframe::Generation { id } => Value::object([("generation_id", id.into())]),
         Keyframe::Image { url } => match split_data_url(url) {
-            Some((media_type, data)) => json!({ "data": data, "media_type": media_type }),
-            None => json!({ "url": url }),
+            Some((media_type, data)) => {
+                Value::object([("data", data.into()), ("media_type", media_type.into())])
+            }
+            None => Value::object([("url", url.into())]),
         },
     }
 }
@@ -183,8 +186,8 @@ pub fn error(resp: &HttpResponse) -> Error {
 }
 
 /// `detail` as text; a list of validation errors (`[{loc, msg}]`) as `loc: msg; ...`.
-fn detail(body: &[u8]) -> Option<String> {
-    let v: Value = serde_json::from_slice(body).ok()?;
+fn detail(body: &Body) -> Option<String> {
+    let v = body.json()?;
     let Some(Value::Array(items)) = v.get("detail") else {
         return luma::error_message(body);
     };
