@@ -42,8 +42,11 @@ fn emulator() -> &'static str {
     })
 }
 
-/// Plain blocking HTTP/1.1, one connection per request: (status, headers, body bytes).
-fn fetch(req: &HttpRequest) -> std::io::Result<(u16, Vec<(String, String)>, Vec<u8>)> {
+/// Status, headers and body bytes.
+type Answer = (u16, Vec<(String, String)>, Vec<u8>);
+
+/// Plain blocking HTTP/1.1, one connection per request.
+fn fetch(req: &HttpRequest) -> std::io::Result<Answer> {
     let rest = req.url.strip_prefix("http://").expect("a loopback URL");
     let (host, path) = rest.split_at(rest.find('/').unwrap_or(rest.len()));
     let body = req.body.as_ref().map(|b| b.to_string()).unwrap_or_default();
