@@ -13,22 +13,17 @@ pub const BASE_URL: &str = "https://agents.lumalabs.ai/v1";
 /// The Agents API's one video model; `type: "video"` needs it named.
 pub const DEFAULT_MODEL: &str = "ray-3.2";
 
+/// Dream Machine's extension table (forward, backward, to an image, interpolate), and:
 pub const CAPABILITIES: Capabilities = Capabilities {
-    backward: true,
-    interpolate: true,
-    generation_keyframes: true,
-    image_extend: true,
-    loop_on_extend: true,
     // A frame may be inline base64 `data` with its `media_type`.
     data_urls: true,
     // The SDK states no bounds; the server's are unknown, so only emptiness is checked.
     prompt_len: None,
     // `prompt: Required[str]` in GenerationCreateParams.
     prompt_always_required: true,
-    long_poll: false,
     // No callback field in the create params: the caller (or the gateway's alarm) polls.
     callbacks: false,
-    batch: None,
+    ..luma::CAPABILITIES
 };
 
 pub fn create(base: &str, key: &str, req: &GenerateRequest) -> HttpRequest {
