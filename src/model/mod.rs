@@ -14,5 +14,5 @@ pub use json::{Map, Value};
 pub use provider_kind::ProviderKind;
 pub use request::{AspectRatio, Direction, ExtendRequest, GenerateRequest, Keyframe, Keyframes};
 pub use state::State;
-pub use syntax::is_uuid;
+pub use syntax::{is_uuid, split_data_url};
 pub use validate::{validate_extend, validate_generate, Issue};

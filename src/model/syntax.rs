@@ -1,4 +1,4 @@
-//! The syntax checks validation shares: URLs by scheme and host, and UUIDs.
+//! The syntax checks validation shares: URLs by scheme and host, UUIDs, base64 data URLs.
 
 use super::validate::{issue, Issue};
 
@@ -67,4 +67,39 @@ pub fn is_uuid(s: &str) -> bool {
             .iter()
             .zip([8, 4, 4, 4, 12])
             .all(|(g, n)| g.len() == n && g.bytes().all(|b| b.is_ascii_hexdigit()))
+}
+
+/// `data:<media type>;base64,<data>` as (media type, data); `None` for anything else.
+pub fn split_data_url(url: &str) -> Option<(&str, &str)> {
+    let scheme = url.get(..5)?;
+    if !scheme.eq_ignore_ascii_case("data:") {
+        return None;
+    }
+    let (meta, data) = url[5..].split_once(',')?;
+    let media_type = meta.strip_suffix(";base64")?;
+    (!media_type.is_empty()).then_some((media_type, data))
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn data_urls_split_only_in_base64_form() {
+        let png = "data:image/png;base64,iVBORw0KGgo=";
+        assert_eq!(split_data_url(png), Some(("image/png", "iVBORw0KGgo=")));
+        assert_eq!(
+            split_data_url("DATA:image/jpeg;base64,/9j/"),
+            Some(("image/jpeg", "/9j/"))
+        );
+        for not in [
+            "data:image/png,raw",
+            "data:;base64,AA",
+            "https://x.test/a.png",
+            "data:",
+            "dat",
+        ] {
+            assert_eq!(split_data_url(not), None, "{not}");
+        }
+    }
 }

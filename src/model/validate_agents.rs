@@ -2,8 +2,8 @@
 //! facts come from the official `luma-agents` SDK's types (its `Literal`s and field docs).
 
 use super::validate::{issue, Issue};
+use super::{split_data_url, ProviderKind};
 use super::{GenerateRequest, Keyframe, Keyframes};
-use crate::provider::ProviderKind;
 
 /// The closed sets a protocol validates against.
 pub(super) struct Vocabulary {
@@ -85,7 +85,7 @@ fn data_url_problem(field: &str, url: &str) -> Option<Issue> {
     {
         return None;
     }
-    match crate::provider::luma_agents::split_data_url(url) {
+    match split_data_url(url) {
         Some((media_type, data)) if media_type.starts_with("image/") && !data.is_empty() => None,
         _ => Some(issue(
             field,

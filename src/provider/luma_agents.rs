@@ -7,7 +7,9 @@ use super::http::encode_component;
 use super::parse::{self, object, required_id, text};
 use super::{luma, Body, Capabilities, HttpRequest, HttpResponse, Method, ProviderKind};
 use crate::error::{Error, ErrorCode};
-use crate::model::{ExtendRequest, GenerateRequest, Generation, Keyframe, Map, Value};
+use crate::model::{
+    split_data_url, ExtendRequest, GenerateRequest, Generation, Keyframe, Map, Value,
+};
 
 pub const BASE_URL: &str = "https://agents.lumalabs.ai/v1";
 /// The Agents API's one video model; `type: "video"` needs it named.
@@ -76,17 +78,6 @@ fn media_ref(frame: &Keyframe) -> Value {
             None => Value::object([("url", url.into())]),
         },
     }
-}
-
-/// `data:<media type>;base64,<data>` as (media type, data); `None` for anything else.
-pub fn split_data_url(url: &str) -> Option<(&str, &str)> {
-    let scheme = url.get(..5)?;
-    if !scheme.eq_ignore_ascii_case("data:") {
-        return None;
-    }
-    let (meta, data) = url[5..].split_once(',')?;
-    let media_type = meta.strip_suffix(";base64")?;
-    (!media_type.is_empty()).then_some((media_type, data))
 }
 
 /// A Generation: `{id, created_at, model, type, state, failure_code, failure_reason, output}`.
@@ -207,25 +198,6 @@ fn detail(body: &Body) -> Option<String> {
 #[cfg(test)]
 mod tests {
     use super::*;
-
-    #[test]
-    fn data_urls_split_only_in_base64_form() {
-        let png = "data:image/png;base64,iVBORw0KGgo=";
-        assert_eq!(split_data_url(png), Some(("image/png", "iVBORw0KGgo=")));
-        assert_eq!(
-            split_data_url("DATA:image/jpeg;base64,/9j/"),
-            Some(("image/jpeg", "/9j/"))
-        );
-        for not in [
-            "data:image/png,raw",
-            "data:;base64,AA",
-            "https://x.test/a.png",
-            "data:",
-            "dat",
-        ] {
-            assert_eq!(split_data_url(not), None, "{not}");
-        }
-    }
 
     #[test]
     fn the_reason_leads_with_what_the_code_means() {
