@@ -78,7 +78,7 @@ pub fn handle(app: &App, req: &Request) -> Response {
             let now = Instant::now();
             let list: Vec<Value> = s.jobs.order.iter().filter_map(|id| s.jobs.by_id.get(id)).map(|j| {
                     json!({
-                        "id": j.id, "protocol": format!("{:?}", j.protocol).to_lowercase(), "state": j.phase(now).luma(),
+                        "id": j.id, "protocol": j.protocol.name(), "state": j.phase(now).luma(),
                         "created_unix_ms": j.created_unix_ms as u64, "length_ms": j.length.as_millis() as u64,
                     })
                 }).collect();

@@ -15,6 +15,19 @@ pub enum Protocol {
     Gptge,
 }
 
+impl Protocol {
+    /// The name the package (and the admin API's job list) uses.
+    pub fn name(self) -> &'static str {
+        match self {
+            Protocol::Luma => "luma",
+            Protocol::LumaAgents => "luma-agents",
+            Protocol::Aimlapi => "aimlapi",
+            Protocol::Apiframe => "apiframe",
+            Protocol::Gptge => "gptge",
+        }
+    }
+}
+
 #[derive(Clone, Copy, Debug, PartialEq, Eq, PartialOrd, Ord)]
 pub enum Phase {
     Queued,
