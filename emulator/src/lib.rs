@@ -9,6 +9,7 @@ mod apiframe;
 mod app;
 mod callbacks;
 mod check;
+mod fields;
 mod gptge;
 mod http;
 mod jobs;

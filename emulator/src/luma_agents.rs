@@ -9,6 +9,7 @@ use serde_json::{json, Map, Value};
 
 use crate::app::{App, NewJob};
 use crate::check::{image_url_ok, parent};
+use crate::fields::{is_base64, known, one_of, present, refuse, typed, Refusal};
 use crate::http::{Request, Response};
 use crate::jobs::{Job, Phase, Protocol};
 
@@ -119,13 +120,6 @@ const FAILURES: [(&str, &str, &str); 12] = [
         "Concurrency limit reached during processing",
     ),
 ];
-
-/// An error answer: the status and `detail`.
-type Refusal = (u16, String);
-
-fn refuse<T>(status: u16, detail: impl Into<String>) -> Result<T, Refusal> {
-    Err((status, detail.into()))
-}
 
 fn error(status: u16, detail: &str) -> Response {
     Response::json(status, &json!({ "detail": detail }))
@@ -335,55 +329,4 @@ fn media_ref(app: &App, v: Option<&Value>, at: &str) -> Result<Option<Vec<usize>
 fn failure(prompt: &str) -> Option<&'static str> {
     let p = prompt.to_lowercase();
     FAILURES.iter().find(|f| p.contains(f.0)).map(|f| f.2)
-}
-
-fn present(obj: &Map<String, Value>, key: &str) -> bool {
-    obj.get(key).is_some_and(|v| !v.is_null())
-}
-
-fn known(obj: &Map<String, Value>, fields: &[&str], at: &str) -> Result<(), Refusal> {
-    match obj.keys().find(|k| !fields.contains(&k.as_str())) {
-        Some(k) => refuse(400, format!("{at}{k}: unknown field")),
-        None => Ok(()),
-    }
-}
-
-/// A string enum field, if present and not null.
-fn one_of<'a>(
-    obj: &'a Map<String, Value>,
-    key: &str,
-    allowed: &[&str],
-    at: &str,
-) -> Result<Option<&'a str>, Refusal> {
-    match obj.get(key) {
-        None | Some(Value::Null) => Ok(None),
-        Some(Value::String(s)) if allowed.contains(&s.as_str()) => Ok(Some(s)),
-        Some(other) => refuse(
-            400,
-            format!("{at}{key}: {other} is not one of {}", allowed.join(", ")),
-        ),
-    }
-}
-
-fn typed(
-    obj: &Map<String, Value>,
-    key: &str,
-    ok: fn(&Value) -> bool,
-    what: &str,
-    at: &str,
-) -> Result<(), Refusal> {
-    match obj.get(key) {
-        Some(v) if !v.is_null() && !ok(v) => refuse(400, format!("{at}{key}: must be {what}")),
-        _ => Ok(()),
-    }
-}
-
-fn is_base64(s: &str) -> bool {
-    let body = s.trim_end_matches('=');
-    !s.is_empty()
-        && s.len().is_multiple_of(4)
-        && s.len() - body.len() <= 2
-        && body
-            .bytes()
-            .all(|b| b.is_ascii_alphanumeric() || b == b'+' || b == b'/')
 }
