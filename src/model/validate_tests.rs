@@ -120,3 +120,23 @@ fn extension_capabilities() {
         [("generationId", "uuid")]
     );
 }
+
+#[test]
+fn each_protocol_checks_its_own_value_sets() {
+    let with = |aspect: &str, resolution: &str| GenerateRequest {
+        aspect_ratio: Some(AspectRatio::parse(aspect)),
+        resolution: Some(resolution.into()),
+        ..generate("A calm sea")
+    };
+    let (luma, agents) = (ProviderKind::Luma, ProviderKind::LumaAgents);
+    assert!(validate_generate(&with("9:21", "4k"), luma).is_empty());
+    assert_eq!(
+        rules(&validate_generate(&with("9:21", "4k"), agents)),
+        [("aspectRatio", "one_of"), ("resolution", "one_of")]
+    );
+    assert!(validate_generate(&with("3:2", "360p"), agents).is_empty());
+    assert_eq!(
+        rules(&validate_generate(&with("3:2", "360p"), luma)),
+        [("aspectRatio", "one_of"), ("resolution", "one_of")]
+    );
+}
