@@ -226,6 +226,21 @@ impl<T: Transport, C: Timer> Client<T, C> {
             .collect()
     }
 
+    /// A page of generations, newest first (luma and the gateway; `unsupported` elsewhere).
+    pub async fn list(&self, limit: u32, offset: u32) -> Result<Vec<Generation>, Error> {
+        self.fetch_batch(self.provider.list(limit, offset)?).await
+    }
+
+    /// Deletes a generation (luma and the gateway; `unsupported` elsewhere).
+    pub async fn delete(&self, id: &str) -> Result<(), Error> {
+        let resp = self.send(self.provider.delete(id)?).await?;
+        self.provider
+            .parse_deleted(&resp)
+            .map_err(|e| with_retry_after(e, &resp, self.timer.now_ms()))?;
+        self.known.borrow_mut().remove(id);
+        Ok(())
+    }
+
     fn remember(&self, g: &Generation) {
         let mut known = self.known.borrow_mut();
         let state = known.get(&g.id).map_or(g.state, |s| s.advance(g.state));
@@ -287,20 +302,30 @@ impl<T: Transport, C: Timer> Client<T, C> {
         };
         let maybe_sent =
             billable && e.kind != TransportErrorKind::Connect && code != ErrorCode::Aborted;
-        let mut err = Error::new(code, self.provider.kind, e.message);
+        let err = Error::new(code, self.provider.kind, e.message);
         if maybe_sent {
-            // Retrying could pay twice: the server may have created the generation already.
-            err.message.push_str(MAYBE_CREATED);
-            err.retryable = false;
+            maybe_created(err)
+        } else {
+            err
         }
-        err
     }
 }
 
 /// A create answered with an error status other than 429 (a 5xx, 408) may have made the job
 /// anyway: trying again could pay twice, so the error is not retryable and says why.
-fn ambiguous_create(mut err: Error) -> Error {
-    if err.retryable && err.status.is_some_and(|s| s != 429) {
+fn ambiguous_create(err: Error) -> Error {
+    let garbled = err.code == ErrorCode::BadResponse;
+    if garbled || (err.retryable && err.status.is_some_and(|s| s != 429)) {
+        maybe_created(err)
+    } else {
+        err
+    }
+}
+
+/// Retrying could pay twice: the server may have created the generation already.
+fn maybe_created(mut err: Error) -> Error {
+    if !err.may_have_been_created {
+        err.may_have_been_created = true;
         err.retryable = false;
         err.message.push_str(MAYBE_CREATED);
     }

@@ -55,6 +55,7 @@ impl<T: Transport, C: Timer> Client<T, C> {
                 });
             }
         }
+        let mut last_sent: Option<u64> = None;
         loop {
             let now = self.timer.now_ms();
             let mut due: Vec<String> = Vec::new();
@@ -79,6 +80,11 @@ impl<T: Transport, C: Timer> Client<T, C> {
                     .await;
                 continue;
             }
+            if !self.keep_gap(last_sent, opts.deadline_ms).await {
+                return Err(self.timed_out_all(&waits));
+            }
+            let now = self.timer.now_ms();
+            last_sent = Some(now);
             // A batch costs one request however full: the ids due soonest after these ride along.
             let room = match batch_max {
                 0 => 0,

@@ -6,6 +6,7 @@ mod provider_kind;
 mod request;
 mod state;
 mod syntax;
+mod time;
 mod validate;
 mod validate_agents;
 
@@ -15,4 +16,5 @@ pub use provider_kind::ProviderKind;
 pub use request::{AspectRatio, Direction, ExtendRequest, GenerateRequest, Keyframe, Keyframes};
 pub use state::State;
 pub use syntax::{is_uuid, split_data_url};
+pub use time::parse_rfc3339_ms;
 pub use validate::{validate_extend, validate_generate, Issue};
