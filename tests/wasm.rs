@@ -103,7 +103,11 @@ async fn err(p: Promise) -> (String, JsValue) {
 }
 
 async fn generate_and_wait(c: &LumaClient, prompt: &str) -> Value {
-    let g = ok(c.generate(js(json!({ "prompt": prompt, "aspectRatio": "16:9" })), JsValue::UNDEFINED)).await;
+    let g = ok(c.generate(
+        js(json!({ "prompt": prompt, "aspectRatio": "16:9" })),
+        JsValue::UNDEFINED,
+    ))
+    .await;
     ok(c.wait(g["id"].as_str().unwrap().into(), JsValue::UNDEFINED)).await
 }
 
@@ -131,11 +135,7 @@ async fn generate_wait_extend(provider: &str, backward: bool) {
     let done = ok(c.wait(ext["id"].as_str().unwrap().into(), opts.into())).await;
     assert_eq!(done["state"], "completed");
     assert_ne!(done["videoUrl"], parent["videoUrl"]);
-    let both = ok(c.get_many(
-        js(json!([parent["id"], ext["id"]])),
-        JsValue::UNDEFINED,
-    ))
-    .await;
+    let both = ok(c.get_many(js(json!([parent["id"], ext["id"]])), JsValue::UNDEFINED)).await;
     assert_eq!(both[0]["id"], parent["id"]);
     assert_eq!(both[1]["id"], ext["id"]);
     assert_eq!(both[1]["state"], "completed");
@@ -158,7 +158,11 @@ async fn backward_is_unsupported_and_sends_nothing(provider: &str) {
 async fn moderated_prompt_fails_with_reason(provider: &str) {
     reset().await;
     let c = client(provider);
-    let g = ok(c.generate(js(json!({ "prompt": "a blacklisted scene" })), JsValue::UNDEFINED)).await;
+    let g = ok(c.generate(
+        js(json!({ "prompt": "a blacklisted scene" })),
+        JsValue::UNDEFINED,
+    ))
+    .await;
     let (code, e) = err(c.wait(g["id"].as_str().unwrap().into(), JsValue::UNDEFINED)).await;
     assert_eq!(code, "generation_failed");
     let reason = rust(&get(&e, "generation"))["failureReason"]
@@ -178,11 +182,18 @@ async fn retries_429_and_5xx(provider: &str) {
     // Creates are retried on 429 only; reads on 429 and 5xx. Faults are seeded and this
     // sequence of requests is fixed, so the same faults are injected on every run.
     faults(json!({ "seed": 7, "rate_429": 0.5, "retry_after_s": 0 })).await;
-    let g = ok(c.generate(js(json!({ "prompt": "A jellyfish in the ocean" })), JsValue::UNDEFINED)).await;
+    let g = ok(c.generate(
+        js(json!({ "prompt": "A jellyfish in the ocean" })),
+        JsValue::UNDEFINED,
+    ))
+    .await;
     let id: String = g["id"].as_str().unwrap().into();
     faults(json!({ "seed": 8, "rate_429": 0.2, "retry_after_s": 0, "rate_500": 0.1, "rate_502": 0.1, "rate_503": 0.1 })).await;
     for _ in 0..6 {
-        assert_eq!(ok(c.get(id.clone().into(), JsValue::UNDEFINED)).await["id"], g["id"]);
+        assert_eq!(
+            ok(c.get(id.clone().into(), JsValue::UNDEFINED)).await["id"],
+            g["id"]
+        );
     }
     faults(json!({})).await;
     let done = ok(c.wait(id.into(), JsValue::UNDEFINED)).await;
@@ -212,7 +223,11 @@ async fn slow_job(provider: &str) -> (LumaClient, Value) {
     )
     .await;
     let c = client(provider);
-    let g = ok(c.generate(js(json!({ "prompt": "A very slow jellyfish" })), JsValue::UNDEFINED)).await;
+    let g = ok(c.generate(
+        js(json!({ "prompt": "A very slow jellyfish" })),
+        JsValue::UNDEFINED,
+    ))
+    .await;
     (c, g)
 }
 
@@ -303,7 +318,11 @@ async fn invalid_request_names_every_field_and_sends_nothing() {
     reset().await;
     let before = counters().await;
     let c = client("luma");
-    let (code, e) = err(c.generate(js(json!({ "prompt": "hi", "aspectRatio": "19:9" })), JsValue::UNDEFINED)).await;
+    let (code, e) = err(c.generate(
+        js(json!({ "prompt": "hi", "aspectRatio": "19:9" })),
+        JsValue::UNDEFINED,
+    ))
+    .await;
     assert_eq!(code, "invalid_request");
     let issues = rust(&get(&e, "issues"));
     let fields: Vec<&str> = issues

@@ -27,7 +27,7 @@ impl Config {
         let upstream = get("UPSTREAM").unwrap_or_default();
         let upstream = ProviderKind::parse(&upstream)
             .filter(|k| *k != ProviderKind::Gateway)
-            .ok_or("UPSTREAM must be one of luma, aimlapi, apiframe, gptge")?;
+            .ok_or("UPSTREAM must be one of luma, luma-agents, aimlapi, apiframe, gptge")?;
         let upstream_api_key = get("UPSTREAM_API_KEY")
             .filter(|k| !k.is_empty())
             .ok_or("UPSTREAM_API_KEY (a secret) is not set")?;

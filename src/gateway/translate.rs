@@ -5,7 +5,7 @@ use serde::Deserialize;
 
 use super::Reject;
 use crate::model::{AspectRatio, Direction, ExtendRequest, GenerateRequest, Keyframe, Keyframes};
-use crate::provider::Provider;
+use crate::provider::{Provider, ProviderKind};
 
 #[derive(Clone, Debug, PartialEq)]
 pub enum UpstreamRequest {
@@ -42,8 +42,9 @@ pub fn upstream_request(
     }
     let mut b: LumaBody = serde_json::from_slice(body)
         .map_err(|e| Reject::new(400, format!("Invalid request body: {e}")))?;
-    // Luma clients always name a model; upstreams that pick their own just ignore it.
-    if !upstream.capabilities().generation_keyframes {
+    // Luma clients always name a model; upstreams that pick their own just ignore it, and the
+    // Agents API's one video model is not a Dream Machine name (`ray-2` means nothing there).
+    if !upstream.capabilities().generation_keyframes || upstream.kind == ProviderKind::LumaAgents {
         b.model = None;
     }
     let mut frames = b.keyframes.unwrap_or_default();
@@ -109,7 +110,6 @@ pub fn upstream_request(
 #[cfg(test)]
 mod tests {
     use super::*;
-    use crate::provider::ProviderKind;
 
     const GW: &str = "0f3ea4aa-10e7-4dae-af0b-263ab4ac45f9";
 
@@ -152,6 +152,14 @@ mod tests {
                 (e.generation_id.as_str(), e.image.as_deref()),
                 ("task-7", Some("https://x.test/a.png"))
             ),
+            other => panic!("{other:?}"),
+        }
+        // Dream Machine's model name goes no further than the gateway for the Agents API.
+        let agents_back = serde_json::json!({ "model": "ray-2", "prompt": "before", "keyframes": { "frame1": { "type": "generation", "id": GW } } });
+        match translate(ProviderKind::LumaAgents, agents_back).unwrap() {
+            (UpstreamRequest::Extend(e), _) => {
+                assert_eq!((e.direction, e.model), (Some(Direction::Backward), None))
+            }
             other => panic!("{other:?}"),
         }
         let text = serde_json::json!({ "model": "ray-2", "prompt": "A jellyfish", "aspect_ratio": "16:9", "extra": 1 });
