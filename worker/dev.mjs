@@ -18,6 +18,8 @@ const out = mkdtempSync(join(tmpdir(), "gateway-"));
 await esbuild.build({ entryPoints: [join(here, "src/index.js")], bundle: true, format: "esm", outdir: out, loader: { ".wasm": "copy" }, logLevel: "error" });
 const wasmFile = readdirSync(out).find((f) => f.endsWith(".wasm"));
 const running = [];
+/** Where each upstream's API lives on the emulator (the rest serve from its root). */
+const PREFIX = { luma: "/dream-machine/v1", "luma-agents": "/v1" };
 
 /** A gateway for `upstream`; `call` records every answer so tests can look for leaks. */
 export async function gateway(upstream, extra = {}) {
@@ -27,7 +29,7 @@ export async function gateway(upstream, extra = {}) {
     compatibilityDate: "2025-01-01",
     durableObjects: { GENERATIONS: "GenerationObject", CALLERS: "CallerIndex" },
     bindings: {
-      UPSTREAM: upstream, UPSTREAM_BASE_URL: upstream === "luma" ? `${emulator}/dream-machine/v1` : emulator,
+      UPSTREAM: upstream, UPSTREAM_BASE_URL: `${emulator}${PREFIX[upstream] ?? ""}`,
       UPSTREAM_API_KEY: UPSTREAM_KEY, CLIENT_TOKENS: "tok-a, tok-b", ALLOWED_ORIGINS: "https://app.test", UPSTREAM_TYPICAL_JOB_MS: "600", ...extra,
     },
   });

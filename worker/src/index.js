@@ -77,7 +77,9 @@ async function create(request, env, config, caller, origin) {
   const t = g.gatewayTranslate(body, config.upstream, ids, MAX_BODY);
   const id = crypto.randomUUID();
   const secret = crypto.randomUUID().replaceAll("-", "");
-  const req = { ...t.request, callbackUrl: `${origin}/callbacks/${id}/${secret}` };
+  const req = { ...t.request };
+  // The Agents API has no callback field: for it the alarm alone polls.
+  if (config.upstream !== "luma-agents") req.callbackUrl = `${origin}/callbacks/${id}/${secret}`;
   if (config.upstream === "apiframe") req.callbackSecret = secret;
   let created;
   try {

@@ -10,7 +10,7 @@ after(stopAll);
 
 const V1 = "/dream-machine/v1";
 
-for (const upstream of ["luma", "aimlapi", "apiframe", "gptge"]) {
+for (const upstream of ["luma", "luma-agents", "aimlapi", "apiframe", "gptge"]) {
   test(`${upstream}: create, long-poll, extend, batch, list`, async () => {
     await admin("config", { job_ms: 600, callbacks: true });
     const gw = await gateway(upstream);
@@ -26,9 +26,10 @@ for (const upstream of ["luma", "aimlapi", "apiframe", "gptge"]) {
     const extDone = await gw.call("GET", `${V1}/generations/${ext.json.id}?wait=completed`);
     assert.equal(extDone.json.state, "completed");
     assert.notEqual(extDone.json.assets.video, done.json.assets.video);
-    // Backward (frame1 = the generation): luma and aimlapi can; the others say so, with a 400.
+    // Backward (frame1 = the generation): luma, luma-agents and aimlapi can; the others say so,
+    // with a 400.
     const back = await gw.call("POST", `${V1}/generations`, { body: { model: "ray-2", prompt: "What came before", keyframes: { frame1: { type: "generation", id: created.json.id } } } });
-    if (["luma", "aimlapi"].includes(upstream)) {
+    if (["luma", "luma-agents", "aimlapi"].includes(upstream)) {
       assert.equal(back.status, 201, JSON.stringify(back.json));
       assert.equal((await gw.call("GET", `${V1}/generations/${back.json.id}?wait=completed`)).json.state, "completed");
     } else {
@@ -52,7 +53,7 @@ for (const upstream of ["luma", "aimlapi", "apiframe", "gptge"]) {
 test("callbacks switched off: the alarm polls on the core's schedule", async () => {
   await admin("config", { job_ms: 600, callbacks: false });
   const sent = (await admin("counters")).callbacks_sent;
-  for (const upstream of ["luma", "aimlapi", "apiframe", "gptge"]) {
+  for (const upstream of ["luma", "luma-agents", "aimlapi", "apiframe", "gptge"]) {
     const gw = await gateway(upstream);
     const created = await gw.call("POST", `${V1}/generations/video`, { body: { model: "ray-2", prompt: "Nobody calls back" } });
     const done = await gw.call("GET", `${V1}/generations/${created.json.id}?wait=completed`);
@@ -79,6 +80,26 @@ test("callbacks wake a waiting long-poll; forged ones are refused", async () => 
     const unknown = await gw.call("POST", `/callbacks/${crypto.randomUUID()}/whatever`, { token: null, body: {} });
     assert.equal(unknown.status, 404, upstream);
   }
+});
+
+test("luma-agents: no callback asked for, the alarm polls, failure codes reach the caller", async () => {
+  await admin("config", { job_ms: 600, callbacks: true });
+  const gw = await gateway("luma-agents");
+  const sent = (await admin("counters")).callbacks_sent;
+  // The emulator refuses unknown fields, so these creates prove no callback field went upstream.
+  const ok = await gw.call("POST", `${V1}/generations/video`, { body: { model: "ray-2", prompt: "Polled, not called" } });
+  assert.equal(ok.status, 201, JSON.stringify(ok.json));
+  assert.equal((await gw.call("GET", `${V1}/generations/${ok.json.id}?wait=completed`)).json.state, "completed");
+  const broke = await gw.call("POST", `${V1}/generations/video`, { body: { model: "ray-2", prompt: "until budget_exhausted" } });
+  const failed = await gw.call("GET", `${V1}/generations/${broke.json.id}?wait=completed`);
+  assert.equal(failed.json.state, "failed");
+  assert.match(failed.json.failure_reason, /add credits/);
+  assert.match(failed.json.failure_reason, /budget_exhausted/);
+  // What the Agents API cannot take is a 400 naming it, before anything is sent upstream.
+  const ratio = await gw.call("POST", `${V1}/generations/video`, { body: { model: "ray-2", prompt: "A tall one", aspect_ratio: "9:21" } });
+  assert.equal(ratio.status, 400);
+  assert.match(ratio.json.detail, /aspectRatio/);
+  assert.equal((await admin("counters")).callbacks_sent, sent);
 });
 
 test("security: tokens, isolation, CORS, caps, bad input", async () => {
