@@ -72,7 +72,7 @@ await admin("faults", {
 });
 let unhandled = 0;
 process.on("unhandledRejection", () => unhandled++);
-const clients = Object.fromEntries(PROVIDERS.map((p) => [p, counted(p, { typicalJobMs: 400, timeoutMs: 5000 }).client]));
+const clients = Object.fromEntries(PROVIDERS.map((p) => [p, counted(p, { typicalJobMs: 1000, timeoutMs: 5000 }).client]));
 const learned = new Set();
 const outcome = { completed: 0, failed: 0, lost: 0 };
 const reasons = {};
