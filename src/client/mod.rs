@@ -145,13 +145,16 @@ impl<T: Transport, C: Timer> Client<T, C> {
             Ok(g) => return Ok(g),
             Err(e) => e,
         };
-        let unknown_fate = matches!(
-            err.code,
-            ErrorCode::Network
-                | ErrorCode::Timeout
-                | ErrorCode::BadResponse
-                | ErrorCode::ServerError
-        );
+        // A refused connection sent nothing: there is nothing to look for.
+        let nothing_sent = err.code == ErrorCode::Network && !err.may_have_been_created;
+        let unknown_fate = !nothing_sent
+            && matches!(
+                err.code,
+                ErrorCode::Network
+                    | ErrorCode::Timeout
+                    | ErrorCode::BadResponse
+                    | ErrorCode::ServerError
+            );
         let err = match (unknown_fate, self.provider.list_recent(0).is_some(), body) {
             (true, true, Some(sent)) => match self.reconcile(&sent).await {
                 Some(found) => return found,
