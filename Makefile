@@ -5,10 +5,10 @@ export CARGO_TERM_COLOR := never
 export PROPTEST_CASES ?= 2000
 WASM := target/wasm32-unknown-unknown/release/luma_extend.wasm
 
-.PHONY: test lint test-native test-types test-wasm test-pkg test-e2e test-gateway bench-gateway demo pkg tools bench-poll bench-client
+.PHONY: publish-check test lint test-native test-types test-wasm test-pkg test-e2e test-gateway bench-gateway demo pkg tools bench-poll bench-client
 
 ## Run every test.
-test: tools lint test-native test-types test-wasm test-pkg test-e2e test-gateway
+test: tools lint test-native test-types test-wasm test-pkg publish-check test-e2e test-gateway
 
 tools:
 	scripts/install-tools.sh
@@ -16,6 +16,7 @@ tools:
 lint:
 	cargo clippy --workspace --all-targets --all-features -- -D warnings
 	cargo clippy --lib --target wasm32-unknown-unknown --all-features -- -D warnings
+	cargo clippy --lib --example web_app --target wasm32-unknown-unknown -- -D warnings
 
 ## The pure core and the emulator, natively.
 test-native:
@@ -39,6 +40,11 @@ test-pkg: pkg
 	scripts/install-tools.sh browser npm
 	scripts/with-emulator.sh node tests/pkg/check.mjs
 	node tests/pkg/contract.mjs
+
+## Both registries would take the package as it is.
+publish-check: pkg
+	cargo package -p luma-extend --allow-dirty
+	cd pkg && npm publish --dry-run
 
 ## The demo page end to end in headless Chromium (screenshots in test-output/).
 test-e2e: pkg
