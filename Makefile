@@ -72,6 +72,7 @@ demo: tools
 pkg:
 	scripts/install-tools.sh wasm npm
 	cargo build --lib --release --target wasm32-unknown-unknown
+	cp $(WASM) target/luma_extend.browser.wasm
 	wasm-bindgen --target web --out-dir pkg/dist --out-name luma_extend $(WASM)
 	node_modules/.bin/wasm-opt -Oz pkg/dist/luma_extend_bg.wasm -o pkg/dist/luma_extend_bg.wasm
 	cargo build --lib --release --target wasm32-unknown-unknown --features webhooks
