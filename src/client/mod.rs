@@ -11,11 +11,11 @@ use std::collections::HashMap;
 use std::rc::Rc;
 
 pub use race::{race, Either};
-pub use retry::{backoff_ms, retry_delay, retryable_status, Rng};
+pub use retry::{backoff_ms, retry_delay, retryable_status};
 
 use crate::error::{Error, ErrorCode};
 use crate::model::{ExtendRequest, GenerateRequest, Generation, Issue, State};
-use crate::poll::retry_after_ms;
+use crate::poll::{retry_after_ms, Rng};
 use crate::provider::{GetManyCall, HttpRequest, HttpResponse, Provider};
 
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
