@@ -207,7 +207,10 @@ impl ListOptions {
         let whole = |v: f64, lo: u32, hi: u32| v.fract() == 0.0 && v >= lo as f64 && v <= hi as f64;
         let limit = raw.limit.unwrap_or(10.0);
         if !whole(limit, LIST_LIMIT.0, LIST_LIMIT.1) {
-            let message = format!("options.limit must be a whole number {}..{}", LIST_LIMIT.0, LIST_LIMIT.1);
+            let message = format!(
+                "options.limit must be a whole number {}..{}",
+                LIST_LIMIT.0, LIST_LIMIT.1
+            );
             issues.push(issue("options.limit", "range", message));
         }
         let offset = raw.offset.unwrap_or(0.0);
@@ -238,7 +241,8 @@ fn duration(value: Option<f64>, field: &str, issues: &mut Vec<Issue>) -> Option<
         Some(ms) if ms == f64::INFINITY => None,
         Some(ms) if ms > 0.0 && ms.is_finite() => Some(ms),
         Some(_) => {
-            let message = format!("{field} must be a positive number of milliseconds (Infinity for none)");
+            let message =
+                format!("{field} must be a positive number of milliseconds (Infinity for none)");
             issues.push(issue(field, "range", message));
             None
         }
