@@ -31,7 +31,7 @@ export interface ClientOptions {
   /** Retries of a transient failure, per request: a whole number 0..10. Default 2. */
   maxRetries?: number;
   /** Used instead of the global fetch; it is handed a `Request`. */
-  fetch?: (request: Request) => Promise<Response>;
+  fetch?: (input: Request, init?: RequestInit) => Promise<Response>;
   /**
    * How long this provider's jobs usually take, in ms (1000..86400000); polling plans around
    * it. Default 110000.

@@ -58,14 +58,19 @@ function functionNames(bytes, s) {
 
 /** The crate a symbol belongs to: the first path segment of a Rust name, in any mangling. */
 export function crateOf(name) {
-  const v0 = /^_R.*?C[s]?[0-9a-zA-Z_]*?_?(\d+)([a-z_][a-z0-9_]*)/.exec(name);
-  const legacy = /^_ZN(\d+)/.exec(name);
-  let first;
-  if (legacy) first = name.slice(legacy[0].length, legacy[0].length + Number(legacy[1]));
-  else if (name.startsWith("_R")) first = v0 ? v0[2].slice(0, Number(v0[1])) : "(other)";
-  else first = name.replace(/^(_\$LT\$|<|&|\s|\*|_)+/, "").split(/::|\.\.|\$/)[0];
+  if (/ shim/.test(name)) return "(wasm-bindgen shims)";
   if (/dlmalloc/.test(name)) return "dlmalloc";
-  return first || "(other)";
+  const legacy = /^_ZN(\d+)/.exec(name);
+  if (legacy) return name.slice(legacy[0].length, legacy[0].length + Number(legacy[1]));
+  if (name.startsWith("_R")) {
+    const v0 = /C[s]?[0-9a-zA-Z_]*?_?(\d+)([a-z_][a-z0-9_]*)/.exec(name);
+    return v0 ? v0[2].slice(0, Number(v0[1])) : "(other)";
+  }
+  // `<Self as crate::Trait>::f`: the self type's crate when it has a path, else the trait's.
+  let path = name.replace(/^(_\$LT\$|<|&|\s|\*|_)+/, "").replace(/\$u20\$as\$u20\$/, " as ");
+  const [self, trait] = path.split(" as ");
+  path = self.includes("::") || self.includes("..") || !trait ? self : trait;
+  return path.split(/::|\.\.|\$|</)[0].replace(/\[[0-9a-f]+\]$/, "") || "(other)";
 }
 
 /** Bytes of function bodies per crate, biggest first, and the total code size. */

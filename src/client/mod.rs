@@ -11,11 +11,11 @@ use std::collections::HashMap;
 use std::rc::Rc;
 
 pub use race::{race, Either};
-pub use retry::{backoff_ms, retry_delay, retryable_status, Rng};
+pub use retry::{backoff_ms, retry_delay, retryable_status};
 
 use crate::error::{Error, ErrorCode};
 use crate::model::{ExtendRequest, GenerateRequest, Generation, Issue, State};
-use crate::poll::retry_after_ms;
+use crate::poll::{retry_after_ms, Rng};
 use crate::provider::{GetManyCall, HttpRequest, HttpResponse, Provider};
 
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
@@ -145,13 +145,16 @@ impl<T: Transport, C: Timer> Client<T, C> {
             Ok(g) => return Ok(g),
             Err(e) => e,
         };
-        let unknown_fate = matches!(
-            err.code,
-            ErrorCode::Network
-                | ErrorCode::Timeout
-                | ErrorCode::BadResponse
-                | ErrorCode::ServerError
-        );
+        // A refused connection sent nothing: there is nothing to look for.
+        let nothing_sent = err.code == ErrorCode::Network && !err.may_have_been_created;
+        let unknown_fate = !nothing_sent
+            && matches!(
+                err.code,
+                ErrorCode::Network
+                    | ErrorCode::Timeout
+                    | ErrorCode::BadResponse
+                    | ErrorCode::ServerError
+            );
         let err = match (unknown_fate, self.provider.list_recent(0).is_some(), body) {
             (true, true, Some(sent)) => match self.reconcile(&sent).await {
                 Some(found) => return found,

@@ -28,7 +28,7 @@ impl<T: Transport, C: Timer> Client<T, C> {
         let mut schedule = Schedule::new(config.clone(), start, now, seed);
         let mut anchored = false;
         let mut last: Option<Generation> = None;
-        let mut last_sent: Option<u64> = None;
+        let mut last_answer: Option<u64> = None;
         loop {
             let now = self.timer.now_ms();
             match schedule.poll(now) {
@@ -39,10 +39,9 @@ impl<T: Transport, C: Timer> Client<T, C> {
                         .await
                 }
                 Action::FetchNow => {
-                    if !self.keep_gap(last_sent, opts.deadline_ms).await {
+                    if !self.keep_gap(last_answer, opts.deadline_ms).await {
                         return Err(self.timed_out(id, last.as_ref()));
                     }
-                    last_sent = Some(self.timer.now_ms());
                     let request = self.provider.get(id, schedule.wait_for());
                     let answer = match opts.deadline_ms {
                         Some(d) => {
@@ -54,6 +53,7 @@ impl<T: Transport, C: Timer> Client<T, C> {
                         None => self.fetch_one(request).await,
                     };
                     let now = self.timer.now_ms();
+                    last_answer = Some(now);
                     match answer {
                         Ok(g) => {
                             if !anchored {
@@ -98,12 +98,12 @@ impl<T: Transport, C: Timer> Client<T, C> {
             .unwrap_or_else(|| (self.rng.borrow_mut().next_f64() * u64::MAX as f64) as u64)
     }
 
-    /// Holds off until [`MIN_POLL_GAP_MS`] after `last_sent`. False when the deadline comes
+    /// Holds off until [`MIN_POLL_GAP_MS`] after the last answer. False when the deadline comes
     /// first (having slept until it).
-    pub(super) async fn keep_gap(&self, last_sent: Option<u64>, deadline_ms: Option<u64>) -> bool {
-        let Some(sent) = last_sent else { return true };
+    pub(super) async fn keep_gap(&self, last_answer: Option<u64>, deadline_ms: Option<u64>) -> bool {
+        let Some(answered) = last_answer else { return true };
         let now = self.timer.now_ms();
-        let at = sent + MIN_POLL_GAP_MS;
+        let at = answered + MIN_POLL_GAP_MS;
         let deadline = deadline_ms.unwrap_or(u64::MAX);
         if at > now {
             self.sleep_until(at.min(deadline), now).await;

@@ -11,7 +11,7 @@ pub fn json_body(kind: ProviderKind, resp: &HttpResponse) -> Result<Value, Error
         Body::Json(v) => Ok(v.clone()),
         Body::Text(t) => {
             let start: String = t.chars().take(60).collect();
-            let message = format!("the body is not JSON: {start:?}");
+            let message = format!("the body is not JSON: “{start}”");
             Err(bad_response(kind, resp, message))
         }
     }

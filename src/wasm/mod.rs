@@ -278,7 +278,7 @@ impl LumaClient {
             (Ok(arg), Ok(opts)) => {
                 let call = self.call(opts.signal, opts.timeout_ms);
                 let (signal, deadline) = (call.signal.clone(), call.deadline_ms);
-                run(kind, signal, deadline, work(call, arg))
+                run(kind, signal, deadline, Box::pin(work(call, arg)))
             }
             (Err(e), _) | (_, Err(e)) => Promise::reject(&js_error(&e)),
         }
@@ -321,15 +321,15 @@ fn aborted(kind: ProviderKind) -> Error {
 /// The work as a Promise that rejects with a `LumaError`: `aborted` the moment `signal`
 /// fires, `timeout` at `deadline_ms` (a wait reports its own deadline first, with the state it
 /// saw). Either drops the work, which aborts its request in flight and clears its timers.
-fn run<F>(
+/// One instance for every method (boxed work), rather than one per method's future type.
+type Work = std::pin::Pin<Box<dyn Future<Output = Result<JsValue, Error>>>>;
+
+fn run(
     kind: ProviderKind,
     signal: Option<AbortSignal>,
     deadline_ms: Option<u64>,
-    work: F,
-) -> Promise
-where
-    F: Future<Output = Result<JsValue, Error>> + 'static,
-{
+    work: Work,
+) -> Promise {
     future_to_promise(async move {
         let deadline = async {
             match deadline_ms {

@@ -31,7 +31,10 @@ pub fn read<T: DeserializeOwned>(value: &JsValue, what: &str) -> Result<T, Vec<I
         .iter()
         .filter_map(|k| k.as_string())
         .filter(|k| !field_names::<T>().contains(&k.as_str()))
-        .filter(|k| !Reflect::get(value, &k.into()).is_ok_and(|v| v.is_undefined()))
+        // Undefined values are absent, and methods (a `toJSON` log hook) are not data.
+        .filter(|k| {
+            !Reflect::get(value, &k.into()).is_ok_and(|v| v.is_undefined() || v.is_function())
+        })
         .map(|k| {
             let message = format!("`{k}` is not a field of {what}");
             issue(&format!("{what}.{k}"), "unknown", message)

@@ -58,7 +58,7 @@ impl Transport for FetchTransport {
                 kind: TransportErrorKind::Timeout,
                 message: format!(
                     "no answer within {} ms",
-                    self.timeout_ms.unwrap_or_default()
+                    self.timeout_ms.unwrap_or_default() as u64
                 ),
             }),
         }
@@ -162,7 +162,7 @@ fn gloo_error(e: gloo_net::Error) -> TransportError {
 fn js_error(e: &JsValue) -> TransportError {
     TransportError {
         kind: TransportErrorKind::Other,
-        message: text_prop(e, "message").unwrap_or_else(|| format!("{e:?}")),
+        message: text_prop(e, "message").unwrap_or_else(|| "fetch failed".into()),
     }
 }
 
@@ -171,7 +171,7 @@ fn js_error(e: &JsValue) -> TransportError {
 /// Browsers never say, so there every failed fetch counts as possibly delivered.
 fn fetch_error(e: &JsValue) -> TransportError {
     let name = text_prop(e, "name").unwrap_or_default();
-    let message = text_prop(e, "message").unwrap_or_else(|| format!("{e:?}"));
+    let message = text_prop(e, "message").unwrap_or_else(|| "fetch failed".into());
     let cause = Reflect::get(e, &"cause".into()).unwrap_or(JsValue::UNDEFINED);
     let code = text_prop(&cause, "code").unwrap_or_default();
     if matches!(code.as_str(), "ECONNREFUSED" | "ENOTFOUND" | "EAI_AGAIN") {
