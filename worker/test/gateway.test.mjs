@@ -133,20 +133,28 @@ test("security: tokens, isolation, CORS, caps, bad input", async () => {
   assert.ok([...gw.seen, ...unconfigured.seen].every((s) => !s.includes(KEY)), "the upstream key never appears");
 });
 
-test("the official lumaai SDK, unmodified, through the gateway", async () => {
-  await admin("config", { job_ms: 600, callbacks: true });
-  const gw = await gateway("aimlapi");
-  const client = new LumaAI({ authToken: "tok-a", baseURL: `${gw.base}${V1}`, maxRetries: 0 });
-  const created = await client.generations.create({ model: "ray-2", prompt: "A jellyfish through the SDK", aspect_ratio: "16:9" });
-  let g = created;
-  for (let i = 0; i < 100 && g.state !== "completed"; i++) {
-    await new Promise((r) => setTimeout(r, 100));
-    g = await client.generations.get(created.id);
-  }
-  assert.equal(g.state, "completed");
-  const list = await client.generations.list();
-  assert.ok(list.generations.some((x) => x.id === created.id));
-});
+for (const upstream of ["aimlapi", "luma-agents"]) {
+  test(`the official lumaai SDK, unmodified, through the gateway (${upstream})`, async () => {
+    await admin("config", { job_ms: 600, callbacks: true });
+    const gw = await gateway(upstream);
+    const client = new LumaAI({ authToken: "tok-a", baseURL: `${gw.base}${V1}`, maxRetries: 0 });
+    const until = async (id) => {
+      let g = await client.generations.get(id);
+      for (let i = 0; i < 100 && g.state !== "completed"; i++) {
+        await new Promise((r) => setTimeout(r, 100));
+        g = await client.generations.get(id);
+      }
+      return g;
+    };
+    const created = await client.generations.create({ model: "ray-2", prompt: "A jellyfish through the SDK", aspect_ratio: "16:9" });
+    assert.equal((await until(created.id)).state, "completed");
+    // Backward, as any Luma caller asks for it: the generation as frame1.
+    const back = await client.generations.create({ model: "ray-2", prompt: "Before it", keyframes: { frame1: { type: "generation", id: created.id } } });
+    assert.equal((await until(back.id)).state, "completed");
+    const list = await client.generations.list();
+    assert.deepEqual(list.generations.slice(0, 2).map((x) => x.id), [back.id, created.id]);
+  });
+}
 
 /** A scripted APIFRAME upstream: records what the gateway sends, answers what the test says. */
 async function fakeApiframe() {
