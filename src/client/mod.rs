@@ -153,9 +153,24 @@ impl<T: Transport, C: Timer> Client<T, C> {
     /// duplicate nor an orphan results.
     async fn create(&self, http: HttpRequest) -> Result<Generation, Error> {
         let body = http.body.clone();
-        let err = match self.fetch_one(http).await {
-            Ok(g) => return Ok(g),
-            Err(e) => e,
+        let keyed = http.header(IDEMPOTENCY_KEY).is_some();
+        let mut attempt = 0;
+        let err = loop {
+            match self.fetch_one(http.clone()).await {
+                Ok(g) => return Ok(g),
+                // With its key, the same create makes the same job: a garbled answer is asked
+                // again, as a read would be.
+                Err(e)
+                    if keyed
+                        && e.code == ErrorCode::BadResponse
+                        && attempt < self.options.max_retries =>
+                {
+                    let jitter = self.rng.borrow_mut().next_f64();
+                    self.timer.sleep(backoff_ms(attempt, jitter)).await;
+                    attempt += 1;
+                }
+                Err(e) => break e,
+            }
         };
         // A refused connection sent nothing: there is nothing to look for.
         let nothing_sent = err.code == ErrorCode::Network && !err.may_have_been_created;

@@ -100,8 +100,14 @@ impl<T: Transport, C: Timer> Client<T, C> {
 
     /// Holds off until [`MIN_POLL_GAP_MS`] after the last answer. False when the deadline comes
     /// first (having slept until it).
-    pub(super) async fn keep_gap(&self, last_answer: Option<u64>, deadline_ms: Option<u64>) -> bool {
-        let Some(answered) = last_answer else { return true };
+    pub(super) async fn keep_gap(
+        &self,
+        last_answer: Option<u64>,
+        deadline_ms: Option<u64>,
+    ) -> bool {
+        let Some(answered) = last_answer else {
+            return true;
+        };
         let now = self.timer.now_ms();
         let at = answered + MIN_POLL_GAP_MS;
         let deadline = deadline_ms.unwrap_or(u64::MAX);
