@@ -3,7 +3,7 @@
 use super::{race, Client, Either, Timer, Transport, WaitOptions};
 use crate::error::{Error, ErrorCode};
 use crate::model::{Generation, State};
-use crate::poll::{Action, PollConfig, Schedule};
+use crate::poll::{Action, PollConfig};
 
 impl<T: Transport, C: Timer> Client<T, C> {
     /// Polls until `id` is terminal: `Ok` when completed, `generation_failed` when failed,
@@ -16,12 +16,15 @@ impl<T: Transport, C: Timer> Client<T, C> {
     ) -> Result<Generation, Error> {
         let now = self.timer.now_ms();
         let config = self.poll_config(opts.deadline_ms);
-        let mut schedule = Schedule::new(config, now, now, self.wait_seed(&opts));
+        let mut schedule = self.schedule_for(id, config, now, self.wait_seed(&opts));
         let mut last: Option<Generation> = None;
         loop {
             let now = self.timer.now_ms();
             match schedule.poll(now) {
-                Action::Done => return finished(last),
+                Action::Done => {
+                    self.learn(id, &schedule);
+                    return finished(last);
+                }
                 Action::DeadlineExceeded => return Err(self.timed_out(id, last.as_ref())),
                 Action::WaitUntil(t) => {
                     self.sleep_until(t.min(opts.deadline_ms.unwrap_or(t)), now)
