@@ -47,6 +47,12 @@ fn main() {
             .collect::<Vec<_>>(),
     );
     let nohint = sim(ProviderKind::Luma, Hints::None);
+    // After 200 jobs of the same kind (other draws of the same distribution).
+    let learned = sweep::run_plan(
+        sweep::learn(&durations(43)[..200]),
+        &sweep::config(),
+        &jobs,
+    );
     let gptge = sim(ProviderKind::Gptge, Hints::EstimateSeconds);
     let apiframe = sim(ProviderKind::Apiframe, Hints::Percentage);
     let longpoll = sim(ProviderKind::Aimlapi, Hints::None);
@@ -56,7 +62,8 @@ fn main() {
     );
     for (name, f) in [
         ("fixed 3 s loop (Luma docs)", &fixed),
-        ("no hints (luma)", &nohint),
+        ("no hints, cold (luma)", &nohint),
+        ("no hints, after 200 jobs (luma)", &learned),
         ("estimate ±30 % (gptge)", &gptge),
         ("percentage (apiframe)", &apiframe),
         ("long-poll (aimlapi)", &longpoll),

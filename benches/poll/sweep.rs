@@ -67,7 +67,7 @@ fn families() -> Vec<Family> {
     out
 }
 
-fn config() -> PollConfig {
+pub fn config() -> PollConfig {
     PollConfig::for_provider(ProviderKind::Luma)
 }
 
@@ -81,7 +81,7 @@ fn key() -> JobKey {
     )
 }
 
-fn run_plan(plan: Plan, config: &PollConfig, jobs: &[u64]) -> Figures {
+pub fn run_plan(plan: Plan, config: &PollConfig, jobs: &[u64]) -> Figures {
     let outcomes: Vec<_> = jobs
         .iter()
         .enumerate()
@@ -95,7 +95,7 @@ fn run_plan(plan: Plan, config: &PollConfig, jobs: &[u64]) -> Figures {
 
 /// Learns from `learn` as a client would (each job planned from what came before), then
 /// returns the plan it has at the end.
-fn learn(learn: &[u64]) -> Plan {
+pub fn learn(learn: &[u64]) -> Plan {
     let (config, key) = (config(), key());
     let mut model = JobLengths::new();
     for (i, &d) in learn.iter().enumerate() {
