@@ -48,11 +48,7 @@ fn main() {
     );
     let nohint = sim(ProviderKind::Luma, Hints::None);
     // After 200 jobs of the same kind (other draws of the same distribution).
-    let learned = sweep::run_plan(
-        sweep::learn(&durations(43)[..200]),
-        &sweep::config(),
-        &jobs,
-    );
+    let learned = sweep::run_plan(sweep::learn(&durations(43)[..200]), &sweep::config(), &jobs);
     let gptge = sim(ProviderKind::Gptge, Hints::EstimateSeconds);
     let apiframe = sim(ProviderKind::Apiframe, Hints::Percentage);
     let longpoll = sim(ProviderKind::Aimlapi, Hints::None);

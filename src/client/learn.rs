@@ -61,12 +61,13 @@ impl<T: Transport, C: Timer> Client<T, C> {
     }
 
     /// The schedule for waiting on `id`: planned from the lengths of its kind and counted from
-    /// its create when this client made it; otherwise from the time now, cold (or from the
-    /// typical length the options give), since its age is unknown.
+    /// its create when this client made it; otherwise counted from `start`, cold (or from the
+    /// typical length the options give), since its kind is unknown.
     pub(super) fn schedule_for(
         &self,
         id: &str,
         config: PollConfig,
+        start: u64,
         now: u64,
         seed: u64,
     ) -> Schedule {
@@ -75,8 +76,13 @@ impl<T: Transport, C: Timer> Client<T, C> {
                 let plan = self.lengths.borrow().plan(key, &config);
                 Schedule::planned(config, plan, *at, now, seed)
             }
-            None => Schedule::new(config, now, now, seed),
+            None => Schedule::new(config, start, now, seed),
         }
+    }
+
+    /// Whether this client created `id` (and so knows when, and what kind of job it is).
+    pub(super) fn created_here(&self, id: &str) -> bool {
+        self.started.borrow().contains_key(id)
     }
 
     /// Records how long `id` took, if this client made it and `schedule` saw it complete.

@@ -50,11 +50,12 @@ impl<T: Transport, C: Timer> Client<T, C> {
                 let seed = seed.wrapping_add(waits.len() as u64);
                 waits.push(Pending {
                     id,
-                    schedule: self.schedule_for(id, config.clone(), now, seed),
+                    schedule: self.schedule_for(id, config.clone(), now, now, seed),
                     last: None,
                 });
             }
         }
+        let mut last_answer: Option<u64> = None;
         loop {
             let now = self.timer.now_ms();
             let mut due: Vec<String> = Vec::new();
@@ -80,6 +81,10 @@ impl<T: Transport, C: Timer> Client<T, C> {
                     .await;
                 continue;
             }
+            if !self.keep_gap(last_answer, opts.deadline_ms).await {
+                return Err(self.timed_out_all(&waits));
+            }
+            let now = self.timer.now_ms();
             // A batch costs one request however full: the ids due soonest after these ride along.
             let room = match batch_max {
                 0 => 0,
@@ -98,6 +103,7 @@ impl<T: Transport, C: Timer> Client<T, C> {
                 None => self.fetch_due(&due, &extras).await,
             };
             let now = self.timer.now_ms();
+            last_answer = Some(now);
             for (id, answer) in answers {
                 let Some(w) = waits.iter_mut().find(|w| w.id == id) else {
                     continue;

@@ -1,13 +1,19 @@
 //! Requests, the canonical generation, states and validation. Pure: no I/O, no clock.
 
 mod generation;
+pub mod json;
+mod provider_kind;
 mod request;
 mod state;
 mod syntax;
+mod time;
 mod validate;
 
 pub use generation::Generation;
+pub use json::{Map, Value};
+pub use provider_kind::ProviderKind;
 pub use request::{AspectRatio, Direction, ExtendRequest, GenerateRequest, Keyframe, Keyframes};
 pub use state::State;
 pub use syntax::is_uuid;
+pub use time::parse_rfc3339_ms;
 pub use validate::{validate_extend, validate_generate, Issue};

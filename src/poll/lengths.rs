@@ -2,8 +2,9 @@
 //! text form to keep them (localStorage, KV, a file) without any JSON machinery.
 //!
 //! The text form: `lx1` then, per kind of job, `;provider/model/resolution/duration/g|e:` and
-//! the non-empty buckets as `index=count` separated by commas. For example
-//! `lx1;luma/ray-2/720p/5s/g:70=3.5,71=12`.
+//! the non-empty buckets as `index=count` separated by commas, counts in thousandths of a job
+//! (whole numbers: the browser build carries no float printing or parsing). For example
+//! `lx1;luma/ray-2/720p/5s/g:70=3500,71=12000`.
 
 use std::collections::BTreeMap;
 
@@ -159,9 +160,9 @@ impl JobLengths {
             out.push(':');
             let mut first = true;
             for (i, c) in h.counts().iter().enumerate() {
-                // Three decimals: a faded job below 0.0005 is forgotten.
-                let c = (c * 1000.0).round() / 1000.0;
-                if c > 0.0 {
+                // A faded job below half a thousandth is forgotten.
+                let c = (c * 1000.0).round() as u64;
+                if c > 0 {
                     if !first {
                         out.push(',');
                     }
@@ -189,16 +190,16 @@ impl JobLengths {
             for pair in buckets.split(',').filter(|p| !p.is_empty()) {
                 let bad = || {
                     format!(
-                        "kind `{key}`: `{pair}` is not index=count (index below {BUCKETS}, count a non-negative number)"
+                        "kind `{key}`: `{pair}` is not index=count (index below {BUCKETS}, count in thousandths, a whole number)"
                     )
                 };
                 let (i, c) = pair.split_once('=').ok_or_else(bad)?;
                 let i: usize = i.parse().map_err(|_| bad())?;
-                let c: f64 = c.parse().map_err(|_| bad())?;
-                if i >= BUCKETS || !c.is_finite() || c < 0.0 {
+                let c: u32 = c.parse().map_err(|_| bad())?;
+                if i >= BUCKETS {
                     return Err(bad());
                 }
-                counts[i] += c;
+                counts[i] += f64::from(c) / 1000.0;
             }
             let h = Histogram::from_counts(counts)
                 .ok_or_else(|| format!("kind `{key}`: bad counts"))?;
