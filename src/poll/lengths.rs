@@ -6,6 +6,7 @@
 //! (whole numbers: the browser build carries no float printing or parsing). For example
 //! `lx1;luma/ray-2/720p/5s/g:70=3500,71=12000`.
 
+use std::cell::RefCell;
 use std::collections::BTreeMap;
 
 use super::histogram::{Histogram, BUCKETS};
@@ -102,12 +103,15 @@ fn clean(s: Option<&str>) -> String {
 }
 
 /// Job lengths per kind of job.
-#[derive(Clone, Debug, Default, PartialEq)]
+#[derive(Clone, Debug, Default)]
 pub struct JobLengths {
     /// By the key's text form (one per key), so the text form comes out in a stable order.
     kinds: BTreeMap<String, (Histogram, u64)>,
     /// Bumped per record: the most recent use of each kind, for eviction.
     clock: u64,
+    /// The last plan made per kind, and for which settings: planning takes milliseconds, and
+    /// `wait_all` on 25 jobs of one kind needs one plan, not 25. A record clears its kind's.
+    plans: RefCell<BTreeMap<String, (PollConfig, Plan)>>,
 }
 
 impl JobLengths {
@@ -129,6 +133,7 @@ impl JobLengths {
                 self.kinds.remove(&oldest);
             }
         }
+        self.plans.get_mut().remove(&key);
         let entry = self.kinds.entry(key).or_default();
         entry.0.record(from_ms, to_ms);
         entry.1 = self.clock;
@@ -144,7 +149,24 @@ impl JobLengths {
 
     /// The plan for a job of kind `key` (see [`Plan::from_lengths`]).
     pub fn plan(&self, key: &JobKey, config: &PollConfig) -> Plan {
-        Plan::from_lengths(&self.lengths(key), config)
+        // The deadline does not change the plan.
+        let config = PollConfig {
+            deadline_ms: None,
+            ..config.clone()
+        };
+        let text = key.encode();
+        if let Some((c, plan)) = self.plans.borrow().get(&text) {
+            if *c == config {
+                return *plan;
+            }
+        }
+        let plan = Plan::from_lengths(&self.lengths(key), &config);
+        let mut plans = self.plans.borrow_mut();
+        if plans.len() >= MAX_KINDS {
+            plans.clear();
+        }
+        plans.insert(text, (config, plan));
+        plan
     }
 
     pub fn kinds(&self) -> usize {
