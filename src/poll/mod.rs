@@ -207,7 +207,8 @@ impl Schedule {
     }
 
     /// Between which ages (ms after submit) the job completed: from the last answer that said
-    /// "not finished" to the one that said "completed". `None` until then, and for failures.
+    /// "not finished" to the one that said "completed". `None` until then, for failures, and
+    /// when the first answer came long after the first planned check and said "completed".
     pub fn completed_span(&self) -> Option<(u64, u64)> {
         self.completed
     }
@@ -219,7 +220,10 @@ impl Schedule {
         let state = self
             .last
             .map_or(generation.state, |s| s.advance(generation.state));
-        if state == State::Completed && self.completed.is_none() {
+        // A first answer that says "completed" long after the first planned check (a wait
+        // begun late) bounds the length by nothing useful.
+        let informative = self.checks > 1 || age <= self.plan.next_check(0) + self.config.pace_ms;
+        if state == State::Completed && self.completed.is_none() && informative {
             self.completed = Some((self.unfinished_at.min(age), age));
         }
         self.last = Some(state);
