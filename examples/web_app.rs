@@ -20,7 +20,9 @@ mod app {
                 ..Default::default()
             })
             .await?;
-        let first = client.wait(&first.id, WaitOptions::default(), &mut log).await?;
+        let first = client
+            .wait(&first.id, WaitOptions::default(), &mut log)
+            .await?;
         let before = client
             .extend(&ExtendRequest {
                 generation_id: first.id.clone(),
@@ -29,7 +31,9 @@ mod app {
                 ..Default::default()
             })
             .await?;
-        let chain = client.wait(&before.id, WaitOptions::default(), &mut log).await?;
+        let chain = client
+            .wait(&before.id, WaitOptions::default(), &mut log)
+            .await?;
         Ok([first, chain]
             .into_iter()
             .filter_map(|g| g.video_url)

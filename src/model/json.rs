@@ -379,7 +379,13 @@ mod tests {
 
     #[test]
     fn numbers_print_as_json_would() {
-        for (n, text) in [(0.5, "0.5"), (-2.25, "-2.25"), (3.0, "3"), (1e-10, "0"), (-7.0, "-7")] {
+        for (n, text) in [
+            (0.5, "0.5"),
+            (-2.25, "-2.25"),
+            (3.0, "3"),
+            (1e-10, "0"),
+            (-7.0, "-7"),
+        ] {
             assert_eq!(Value::Number(n).to_string(), text);
         }
     }

@@ -78,9 +78,11 @@ impl LumaClient {
         let checked = read::<GenerateRequest>(&request, "request")
             .map_err(|issues| invalid(self.kind(), issues))
             .and_then(|req| self.provider.validate_generate(&req).map(|()| req));
-        self.start(checked, CallOptions::read(&options), |call, req| async move {
-            call.client.generate(&req).await.map(|g| to_js(&g))
-        })
+        self.start(
+            checked,
+            CallOptions::read(&options),
+            |call, req| async move { call.client.generate(&req).await.map(|g| to_js(&g)) },
+        )
     }
 
     /// Extends a completed generation forward (append) or backward (prepend).
@@ -88,24 +90,30 @@ impl LumaClient {
         let checked = read::<ExtendRequest>(&request, "request")
             .map_err(|issues| invalid(self.kind(), issues))
             .and_then(|req| self.provider.validate_extend(&req).map(|()| req));
-        self.start(checked, CallOptions::read(&options), |call, req| async move {
-            call.client.extend(&req).await.map(|g| to_js(&g))
-        })
+        self.start(
+            checked,
+            CallOptions::read(&options),
+            |call, req| async move { call.client.extend(&req).await.map(|g| to_js(&g)) },
+        )
     }
 
     pub fn get(&self, id: JsValue, options: JsValue) -> Promise {
         let checked = self.id(&id);
-        self.start(checked, CallOptions::read(&options), |call, id| async move {
-            call.client.get(&id).await.map(|g| to_js(&g))
-        })
+        self.start(
+            checked,
+            CallOptions::read(&options),
+            |call, id| async move { call.client.get(&id).await.map(|g| to_js(&g)) },
+        )
     }
 
     #[wasm_bindgen(js_name = getMany)]
     pub fn get_many(&self, ids: JsValue, options: JsValue) -> Promise {
         let checked = self.ids(&ids);
-        self.start(checked, CallOptions::read(&options), |call, ids| async move {
-            call.client.get_many(&ids).await.map(|g| list(&g))
-        })
+        self.start(
+            checked,
+            CallOptions::read(&options),
+            |call, ids| async move { call.client.get_many(&ids).await.map(|g| list(&g)) },
+        )
     }
 
     /// A page of generations, newest first (luma and the gateway).
@@ -122,9 +130,11 @@ impl LumaClient {
     /// Deletes a generation (luma and the gateway). Resolves with nothing.
     pub fn delete(&self, id: JsValue, options: JsValue) -> Promise {
         let checked = self.id(&id);
-        self.start(checked, CallOptions::read(&options), |call, id| async move {
-            call.client.delete(&id).await.map(|()| JsValue::UNDEFINED)
-        })
+        self.start(
+            checked,
+            CallOptions::read(&options),
+            |call, id| async move { call.client.delete(&id).await.map(|()| JsValue::UNDEFINED) },
+        )
     }
 
     /// Resolves when completed; rejects `generation_failed`, `timeout` or `aborted`.
@@ -160,10 +170,15 @@ impl LumaClient {
     pub fn watch(&self, id: JsValue, options: JsValue) -> Result<Watch, JsValue> {
         let kind = self.kind();
         let id = self.id(&id).map_err(|e| js_error(&e))?;
-        let opts = WaitCallOptions::read(&options)
-            .map_err(|issues| js_error(&invalid(kind, issues)))?;
-        let stop = AbortController::new()
-            .map_err(|_| js_error(&Error::new(ErrorCode::InvalidRequest, kind, "no AbortController")))?;
+        let opts =
+            WaitCallOptions::read(&options).map_err(|issues| js_error(&invalid(kind, issues)))?;
+        let stop = AbortController::new().map_err(|_| {
+            js_error(&Error::new(
+                ErrorCode::InvalidRequest,
+                kind,
+                "no AbortController",
+            ))
+        })?;
         let own = stop.signal();
         let call = self.call(opts.call.signal.clone(), opts.call.timeout_ms);
         let (watch, feed) = Watch::new(stop);
@@ -270,7 +285,9 @@ impl LumaClient {
     }
 }
 
-fn split(opts: Result<WaitCallOptions, Vec<Issue>>) -> (Result<CallOptions, Vec<Issue>>, Option<Function>) {
+fn split(
+    opts: Result<WaitCallOptions, Vec<Issue>>,
+) -> (Result<CallOptions, Vec<Issue>>, Option<Function>) {
     match opts {
         Ok(o) => (Ok(o.call), o.on_progress),
         Err(issues) => (Err(issues), None),
@@ -307,7 +324,12 @@ fn aborted(kind: ProviderKind) -> Error {
 /// One instance for every method (boxed work), rather than one per method's future type.
 type Work = std::pin::Pin<Box<dyn Future<Output = Result<JsValue, Error>>>>;
 
-fn run(kind: ProviderKind, signal: Option<AbortSignal>, deadline_ms: Option<u64>, work: Work) -> Promise {
+fn run(
+    kind: ProviderKind,
+    signal: Option<AbortSignal>,
+    deadline_ms: Option<u64>,
+    work: Work,
+) -> Promise {
     future_to_promise(async move {
         let deadline = async {
             match deadline_ms {

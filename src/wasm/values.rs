@@ -20,7 +20,11 @@ pub fn to_js<T: Serialize + ?Sized>(value: &T) -> JsValue {
 /// (`aspect_ratio` for `aspectRatio`) would otherwise be silently ignored.
 pub fn read<T: DeserializeOwned>(value: &JsValue, what: &str) -> Result<T, Vec<Issue>> {
     if !value.is_object() || Array::is_array(value) {
-        return Err(vec![issue(what, "type", format!("{what} must be an object"))]);
+        return Err(vec![issue(
+            what,
+            "type",
+            format!("{what} must be an object"),
+        )]);
     }
     let object = Object::from(value.clone());
     let unknown: Vec<Issue> = Object::keys(&object)
@@ -67,14 +71,17 @@ pub fn issue(field: &str, rule: &str, message: String) -> Issue {
 
 /// The key whose removal changes the error: the one that is wrong.
 fn culprit<T: DeserializeOwned>(object: &Object, error: &str) -> Option<String> {
-    Object::keys(object).iter().filter_map(|k| k.as_string()).find(|k| {
-        let rest = Object::assign(&Object::new(), object);
-        let _ = Reflect::delete_property(&rest, &k.into());
-        match serde_wasm_bindgen::from_value::<T>(rest.into()) {
-            Ok(_) => true,
-            Err(e) => e.to_string() != error,
-        }
-    })
+    Object::keys(object)
+        .iter()
+        .filter_map(|k| k.as_string())
+        .find(|k| {
+            let rest = Object::assign(&Object::new(), object);
+            let _ = Reflect::delete_property(&rest, &k.into());
+            match serde_wasm_bindgen::from_value::<T>(rest.into()) {
+                Ok(_) => true,
+                Err(e) => e.to_string() != error,
+            }
+        })
 }
 
 /// The field names serde's derive gives `T`, caught from its `deserialize_struct` call.

@@ -53,5 +53,6 @@ pub fn verify_webhook(
         .unwrap_or_else(|| js_sys::Date::now() / 1000.0) as i64;
     crate::webhook::verify(&secret, &found, body.as_bytes(), now)
         .map_err(|e| error(ErrorCode::Unauthorized, format!("webhook rejected: {e}")))?;
-    JSON::parse(&body).map_err(|_| error(ErrorCode::Unauthorized, "webhook body is not JSON".into()))
+    JSON::parse(&body)
+        .map_err(|_| error(ErrorCode::Unauthorized, "webhook body is not JSON".into()))
 }

@@ -5,8 +5,8 @@
 //! aborts the request itself.
 
 use gloo_net::http::{Method as GlooMethod, Request, RequestBuilder, Response};
-use serde::Serialize;
 use js_sys::{Function, Promise, Reflect};
+use serde::Serialize;
 use wasm_bindgen::{JsCast, JsValue};
 use wasm_bindgen_futures::JsFuture;
 use web_sys::AbortController;
@@ -110,7 +110,9 @@ fn json_text(body: &Value) -> Result<JsValue, TransportError> {
 
 /// The caller's fetch with the built request; its answer wrapped back for gloo-net to read.
 async fn call_fetch(f: &Function, request: web_sys::Request) -> Result<Response, TransportError> {
-    let returned = f.call1(&JsValue::UNDEFINED, &request).map_err(|e| fetch_error(&e))?;
+    let returned = f
+        .call1(&JsValue::UNDEFINED, &request)
+        .map_err(|e| fetch_error(&e))?;
     let answer = JsFuture::from(Promise::resolve(&returned))
         .await
         .map_err(|e| fetch_error(&e))?;
