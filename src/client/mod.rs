@@ -369,7 +369,8 @@ fn maybe_created(mut err: Error) -> Error {
 
 pub const IDEMPOTENCY_KEY: &str = "idempotency-key";
 
-const MAYBE_CREATED: &str = " (the create may have reached the server; not retried)";
+/// Said of a create whose fate is unknown; `may_have_been_created` says it to code.
+const MAYBE_CREATED: &str = " (the create may have reached the server)";
 
 fn with_retry_after(mut e: Error, resp: &HttpResponse, now_ms: u64) -> Error {
     e.retry_after_ms =
