@@ -148,8 +148,10 @@ impl Plan {
             count: steps as u64 + 1,
         });
         let (mut at, mut interval) = (quiet + steps * pace, pace);
+        // At least 1 % growth a step: a few hundred steps reach the longest interval.
+        let factor = self.backoff_factor.max(1.01);
         loop {
-            interval = (interval * self.backoff_factor).min(max);
+            interval = (interval * factor).min(max);
             at += interval;
             if interval >= max {
                 runs.push(Run {
@@ -261,7 +263,7 @@ fn search(cdf: &Cdf, config: &PollConfig, jobs: f64) -> Plan {
     // The widest pace that fits (the late share grows with it), and its cost.
     let widest = |plan: &dyn Fn(u64) -> Plan| {
         fits(&plan(min_wait))?;
-        let (mut lo, mut hi) = (min_wait, (2.0 * period) as u64);
+        let (mut lo, mut hi) = (min_wait, ((2.0 * period) as u64).max(min_wait));
         while hi - lo > 20 {
             let mid = (lo + hi) / 2;
             if fits(&plan(mid)).is_some() {

@@ -367,6 +367,7 @@ mod properties {
             kind in prop::sample::select(ProviderKind::ALL.to_vec()),
             learned in prop::option::of((0usize..300, 1_000f64..2_000_000.0, 0.05f64..1.5)),
             typical in prop::option::of(1u64..10_000_000),
+            made in prop::option::of((0u64..100_000_000, 0u64..10_000_000, 0u64..100_000_000, -1.0f64..3.0)),
             steps in prop::collection::vec((0u64..100_000, 0u8..6, prop::option::of(-10.0f64..1000.0), prop::option::of(-1.0f64..2.0)), 1..40),
         ) {
             let mut config = match typical {
@@ -374,9 +375,19 @@ mod properties {
                 None => PollConfig::for_provider(kind),
             };
             config.long_poll = kind.capabilities().long_poll;
-            let plan = match learned {
-                Some((n, median, sigma)) => model(n, median, sigma, seed).plan(&key(), &config),
-                None => Plan::from_lengths(&Histogram::default(), &config),
+            let plan = match (learned, made) {
+                (_, Some((quiet_ms, pace_ms, backoff_from_ms, backoff_factor))) => Plan {
+                    early_check_ms: Some(config.first_check_ms),
+                    quiet_ms,
+                    pace_ms,
+                    backoff_from_ms,
+                    backoff_factor,
+                    max_interval_ms: config.max_interval_ms,
+                    min_wait_ms: 0,
+                    anchored: true,
+                },
+                (Some((n, median, sigma)), None) => model(n, median, sigma, seed).plan(&key(), &config),
+                (None, None) => Plan::from_lengths(&Histogram::default(), &config),
             };
             let floor = config.min_wait_ms;
             let mut s = Schedule::planned(config.clone(), plan, 0, 0, seed);
