@@ -1,6 +1,7 @@
 //! The async client: validation, the provider's wire format, one retry rule and the polling
 //! schedule, over a [`Transport`] and a [`Timer`] the platform supplies. No I/O of its own.
 
+mod learn;
 mod race;
 mod retry;
 mod wait;
@@ -15,7 +16,7 @@ pub use retry::{backoff_ms, retry_delay, retryable_status};
 
 use crate::error::{Error, ErrorCode};
 use crate::model::{ExtendRequest, GenerateRequest, Generation, Issue, State};
-use crate::poll::{retry_after_ms, Rng};
+use crate::poll::{retry_after_ms, JobKey, JobLengths, Rng};
 use crate::provider::{GetManyCall, HttpRequest, HttpResponse, Provider};
 
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
@@ -84,6 +85,10 @@ pub struct Client<T, C> {
     options: ClientOptions,
     known: Rc<RefCell<Known>>,
     rng: RefCell<Rng>,
+    /// How long jobs of each kind take, learned from the ones seen complete.
+    lengths: Rc<RefCell<JobLengths>>,
+    /// Jobs this client created: when the create was answered, and their kind.
+    started: RefCell<HashMap<String, (u64, JobKey)>>,
 }
 
 impl<T: Transport, C: Timer> Client<T, C> {
@@ -107,6 +112,8 @@ impl<T: Transport, C: Timer> Client<T, C> {
             options,
             known,
             rng,
+            lengths: Rc::default(),
+            started: RefCell::default(),
         }
     }
 
@@ -116,7 +123,16 @@ impl<T: Transport, C: Timer> Client<T, C> {
 
     pub async fn generate(&self, req: &GenerateRequest) -> Result<Generation, Error> {
         let http = self.provider.create(req)?;
-        self.create(self.idempotent(http)).await
+        let g = self.create(self.idempotent(http)).await?;
+        let key = JobKey::new(
+            self.provider.kind,
+            req.model.as_deref(),
+            req.resolution.as_deref(),
+            req.duration.as_deref(),
+            false,
+        );
+        self.started(&g.id, key);
+        Ok(g)
     }
 
     /// Refuses locally to extend a parent this client has seen unfinished or failed.
@@ -133,7 +149,10 @@ impl<T: Transport, C: Timer> Client<T, C> {
             };
             return Err(Error::from_issues(self.provider.kind, vec![issue]));
         }
-        self.create(self.idempotent(http)).await
+        let g = self.create(self.idempotent(http)).await?;
+        let key = JobKey::new(self.provider.kind, req.model.as_deref(), None, None, true);
+        self.started(&g.id, key);
+        Ok(g)
     }
 
     /// A gateway honours `Idempotency-Key`: one key per create call, sent on every attempt,
