@@ -219,11 +219,16 @@ impl LumaClient {
             fetch: self.fetch.clone(),
             timeout_ms: self.timeout_ms,
         };
+        // Each call its own seed: its jitter, and the Idempotency-Key it mints, are its own.
+        let options = ClientOptions {
+            seed: js_sys::Math::random().to_bits(),
+            ..self.options.clone()
+        };
         let client = Client::with_known(
             self.provider.clone(),
             transport,
             WebTimer,
-            self.options.clone(),
+            options,
             self.known.clone(),
         );
         let deadline_ms = timeout_ms.map(|t| (js_sys::Date::now() + t) as u64);
