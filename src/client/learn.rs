@@ -20,6 +20,18 @@ impl<T: Transport, C: Timer> Client<T, C> {
         self
     }
 
+    /// Shares what this client learns with others: the model, and the jobs created but not yet
+    /// seen complete (so a wait in one client can time a job another created).
+    pub fn with_learning(
+        mut self,
+        lengths: Rc<RefCell<JobLengths>>,
+        started: Rc<RefCell<super::Started>>,
+    ) -> Self {
+        self.lengths = lengths;
+        self.started = started;
+        self
+    }
+
     /// The job-length model this client learns into.
     pub fn job_lengths(&self) -> Rc<RefCell<JobLengths>> {
         self.lengths.clone()

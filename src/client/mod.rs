@@ -75,6 +75,9 @@ pub struct WaitOptions {
     pub seed: Option<u64>,
 }
 
+/// Jobs created and not yet seen complete: when each create was answered, and its kind.
+pub type Started = HashMap<String, (u64, JobKey)>;
+
 /// Last known state per generation id, shared by the clients of one caller.
 pub type Known = HashMap<String, State>;
 
@@ -88,7 +91,7 @@ pub struct Client<T, C> {
     /// How long jobs of each kind take, learned from the ones seen complete.
     lengths: Rc<RefCell<JobLengths>>,
     /// Jobs this client created: when the create was answered, and their kind.
-    started: RefCell<HashMap<String, (u64, JobKey)>>,
+    started: Rc<RefCell<Started>>,
 }
 
 impl<T: Transport, C: Timer> Client<T, C> {
@@ -113,7 +116,7 @@ impl<T: Transport, C: Timer> Client<T, C> {
             known,
             rng,
             lengths: Rc::default(),
-            started: RefCell::default(),
+            started: Rc::default(),
         }
     }
 

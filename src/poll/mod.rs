@@ -243,7 +243,8 @@ impl Schedule {
             Estimate::NeedRate => 3 * self.config.pace_ms,
             Estimate::None => self.planned_wait(age),
         };
-        self.next_at = now_ms + self.jittered(wait);
+        // Jitter must not carry a wait past the longest quiet the schedule allows.
+        self.next_at = now_ms + self.jittered(wait).min(MAX_QUIET_MS);
     }
 
     /// A get that failed after the client's own retries; `retry_after_ms` is the server's ask.
