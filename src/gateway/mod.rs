@@ -6,12 +6,16 @@
 mod config;
 mod record;
 mod route;
+mod shard;
 mod translate;
+mod watch;
 
 pub use config::Config;
 pub use record::Record;
 pub use route::{route, Route};
-pub use translate::{upstream_request, UpstreamRequest};
+pub use shard::{callback_secret, merge, new_id, shard_name, shard_of};
+pub use translate::{echo, upstream_request, UpstreamRequest};
+pub use watch::{next as next_poll, Next, GIVE_UP_MS};
 
 use serde_json::json;
 
@@ -54,6 +58,25 @@ pub fn caller(authorization: Option<&str>, tokens: &[String]) -> Result<String, 
     use sha2::Digest;
     let digest = sha2::Sha256::digest(token.as_bytes());
     Ok(digest.iter().take(12).map(|b| format!("{b:02x}")).collect())
+}
+
+/// The caller and its shard count (`shards[i]` belongs to `tokens[i]`; 1 when missing).
+pub fn caller_shards(
+    authorization: Option<&str>,
+    tokens: &[String],
+    shards: &[u32],
+) -> Result<(String, u32), Reject> {
+    let id = caller(authorization, tokens)?;
+    let token = authorization.unwrap_or_default()["Bearer ".len()..].trim();
+    // Every token is compared again, so the answer's timing does not tell which one matched.
+    let n = tokens.iter().enumerate().fold(1, |n, (i, t)| {
+        if constant_time_eq(t.as_bytes(), token.as_bytes()) {
+            shards.get(i).copied().unwrap_or(1)
+        } else {
+            n
+        }
+    });
+    Ok((id, n))
 }
 
 /// CORS headers for `origin` when it is allowed; none otherwise (the browser then refuses).
@@ -99,6 +122,25 @@ mod tests {
             caller(Some("Bearer tok-a"), &[]).unwrap_err().status,
             401,
             "no tokens, no service"
+        );
+    }
+
+    #[test]
+    fn backend_tokens_get_their_shards() {
+        let tokens = vec!["tok-a".to_string(), "tok-b".to_string()];
+        let (a, n) = caller_shards(Some("Bearer tok-b"), &tokens, &[1, 8]).unwrap();
+        assert_eq!((a, n), (caller(Some("Bearer tok-b"), &tokens).unwrap(), 8));
+        assert_eq!(
+            caller_shards(Some("Bearer tok-a"), &tokens, &[1, 8])
+                .unwrap()
+                .1,
+            1
+        );
+        assert_eq!(
+            caller_shards(Some("Bearer tok-c"), &tokens, &[1, 8])
+                .unwrap_err()
+                .status,
+            401
         );
     }
 

@@ -106,6 +106,35 @@ pub fn upstream_request(
     Ok((request, parent))
 }
 
+/// What the gateway stores and echoes as the generation's `request`: the body's known fields,
+/// as parsed and checked, never the raw body (an unknown field could hold anything).
+pub fn echo(body: &[u8]) -> serde_json::Value {
+    let Ok(b) = serde_json::from_slice::<LumaBody>(body) else {
+        return serde_json::Value::Null;
+    };
+    let mut o = serde_json::Map::new();
+    let mut put = |k: &str, v: serde_json::Value| {
+        if !v.is_null() {
+            o.insert(k.into(), v);
+        }
+    };
+    put("generation_type", "video".into());
+    put("prompt", b.prompt.into());
+    put("model", b.model.into());
+    put(
+        "aspect_ratio",
+        serde_json::to_value(b.aspect_ratio).unwrap_or_default(),
+    );
+    put("loop", b.loop_video.into());
+    put(
+        "keyframes",
+        serde_json::to_value(b.keyframes).unwrap_or_default(),
+    );
+    put("resolution", b.resolution.into());
+    put("duration", b.duration.into());
+    o.into()
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -197,5 +226,19 @@ mod tests {
             .status,
             400
         );
+    }
+
+    #[test]
+    fn the_echo_keeps_known_fields_only() {
+        let body = serde_json::json!({
+            "prompt": "A jellyfish", "model": "ray-2", "aspect_ratio": "16:9", "junk": [[[1]]],
+            "keyframes": { "frame0": { "type": "generation", "id": GW } },
+        });
+        let e = echo(body.to_string().as_bytes());
+        assert_eq!(e["prompt"], "A jellyfish");
+        assert_eq!(e["aspect_ratio"], "16:9");
+        assert_eq!(e["keyframes"]["frame0"]["id"], GW);
+        assert!(e.get("junk").is_none());
+        assert!(e.get("loop").is_none());
     }
 }
