@@ -25,7 +25,7 @@ export async function gateway(upstream, extra = {}) {
     modules: [{ type: "ESModule", path: join(out, "index.js") }, { type: "CompiledWasm", path: join(out, wasmFile) }],
     modulesRoot: out,
     compatibilityDate: "2025-01-01",
-    durableObjects: { GENERATIONS: "GenerationObject", CALLERS: "CallerIndex" },
+    durableObjects: { SHARDS: { className: "CallerShard", useSQLite: true } },
     bindings: {
       UPSTREAM: upstream, UPSTREAM_BASE_URL: upstream === "luma" ? `${emulator}/dream-machine/v1` : emulator,
       UPSTREAM_API_KEY: UPSTREAM_KEY, CLIENT_TOKENS: "tok-a, tok-b", ALLOWED_ORIGINS: "https://app.test", UPSTREAM_TYPICAL_JOB_MS: "600", ...extra,
