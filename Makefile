@@ -47,7 +47,7 @@ test-e2e: pkg
 ## The gateway in workerd against the emulator: every upstream, security, the lumaai SDK.
 test-gateway:
 	worker/build.sh
-	scripts/with-emulator.sh node --test worker/test/gateway.test.mjs
+	scripts/with-emulator.sh node --test worker/test/gateway.test.mjs worker/test/shards.test.mjs
 
 ## The gateway's added latency, cold start, and callback-to-answer lag.
 bench-gateway:

@@ -42,7 +42,8 @@ export async function gateway(upstream, extra = {}) {
     seen.push(text + JSON.stringify([...r.headers]));
     return { status: r.status, headers: r.headers, json: text ? JSON.parse(text) : null };
   };
-  return { base, call, seen };
+  const dispose = () => (running.splice(running.indexOf(mf), 1), mf.dispose());
+  return { base, call, seen, dispose };
 }
 
 export const stopAll = () => Promise.all(running.splice(0).map((mf) => mf.dispose()));

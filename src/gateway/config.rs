@@ -10,8 +10,8 @@ pub struct Config {
     pub client_tokens: Vec<String>,
     /// Shards per token, in `client_tokens`' order (`token:N` in CLIENT_TOKENS; 1 by default).
     pub token_shards: Vec<u32>,
-    /// Records older than this are deleted by their shard's alarm.
-    pub retention_days: u32,
+    /// Records older than this are deleted by their shard's alarm (fractions allowed, for tests).
+    pub retention_days: f64,
     /// Creates per second one shard admits before answering 429.
     pub shard_creates_per_s: u32,
     pub allowed_origins: Vec<String>,
@@ -34,6 +34,19 @@ fn number(
             .ok()
             .filter(|n| (min..=max).contains(n))
             .ok_or_else(|| format!("{name} must be a whole number from {min} to {max}")),
+    }
+}
+
+/// A number of days above 0 and at most ten years, or `default` when unset.
+fn days(get: &impl Fn(&str) -> Option<String>, name: &str, default: f64) -> Result<f64, String> {
+    match get(name).filter(|v| !v.trim().is_empty()) {
+        None => Ok(default),
+        Some(v) => v
+            .trim()
+            .parse::<f64>()
+            .ok()
+            .filter(|d| *d > 0.0 && *d <= 3650.0)
+            .ok_or_else(|| format!("{name} must be a number of days above 0, at most 3650")),
     }
 }
 
@@ -94,7 +107,7 @@ impl Config {
             upstream_api_key,
             client_tokens,
             token_shards,
-            retention_days: number(&get, "RETENTION_DAYS", 30, 1, 3650)?,
+            retention_days: days(&get, "RETENTION_DAYS", 30.0)?,
             shard_creates_per_s: number(&get, "SHARD_CREATES_PER_S", 100, 1, 10_000)?,
             allowed_origins: list(get("ALLOWED_ORIGINS")),
             app_webhook,
@@ -136,7 +149,7 @@ mod tests {
         .unwrap();
         assert_eq!(c.client_tokens, ["browser", "backend"]);
         assert_eq!(c.token_shards, [1, 8]);
-        assert_eq!((c.retention_days, c.shard_creates_per_s), (7, 100));
+        assert_eq!((c.retention_days, c.shard_creates_per_s), (7.0, 100));
         for (name, value) in [
             ("RETENTION_DAYS", "0"),
             ("RETENTION_DAYS", "x"),

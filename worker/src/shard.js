@@ -2,7 +2,6 @@
 // and one alarm that asks the upstream about whatever is due. See docs/design.md (the gateway).
 import { g, json, meter, refuse, upstreamFailure, withUpstream } from "./common.js";
 
-const LONG_POLL_MS = 25_000;
 const RANK = { queued: 0, dreaming: 1, completed: 2, failed: 2 };
 const TERMINAL = ["completed", "failed"];
 const AT_ONCE = 6; // upstream requests one alarm run makes at once
@@ -25,6 +24,7 @@ export class CallerShard {
     this.sql = ctx.storage.sql;
     this.config = g.gatewayConfig(env);
     this.typical = Number(env.UPSTREAM_TYPICAL_JOB_MS) || undefined;
+    this.longPollMs = Math.min(60_000, Math.max(100, Number(env.LONG_POLL_MS) || 25_000));
     this.live = new Map(); // id → { record, created, heard, due }: jobs not yet terminal
     this.waiters = new Map(); // id → Set of wake-ups for long-polls
     this.refreshing = new Map(); // id → the one refresh in flight (single-flight)
@@ -168,9 +168,9 @@ export class CallerShard {
     let record = this.find(id, owner);
     if (!record) return json(404, { detail: "Generation not found" });
     // ?wait=dreaming|completed: held here, where every waiting request shares the object's
-    // billed time, until that state or a later one, or about 25 s.
+    // billed time, until that state or a later one, or LONG_POLL_MS (25 s).
     const wanted = RANK[wait] ?? 0;
-    const until = Date.now() + LONG_POLL_MS;
+    const until = Date.now() + this.longPollMs;
     while (RANK[record.generation.state] < wanted && Date.now() < until) {
       await this.changed(id, until - Date.now());
       record = this.find(id, owner);
@@ -232,11 +232,13 @@ export class CallerShard {
       this.waiters.set(id, set);
       const wake = () => {
         clearTimeout(timer);
+        meter.waiting--;
         set.delete(wake);
         if (!set.size && this.waiters.get(id) === set) this.waiters.delete(id);
         resolve();
       };
       const timer = setTimeout(wake, ms);
+      meter.waiting++;
       set.add(wake);
     });
   }
