@@ -5,7 +5,7 @@ export CARGO_TERM_COLOR := never
 export PROPTEST_CASES ?= 2000
 WASM := target/wasm32-unknown-unknown/release/luma_extend.wasm
 
-.PHONY: test lint test-native test-types test-wasm test-pkg test-e2e test-gateway bench-gateway demo pkg tools bench-poll bench-client
+.PHONY: test lint test-native test-types test-wasm test-pkg test-e2e test-gateway bench-gateway soak-gateway demo pkg tools bench-poll bench-client
 
 ## Run every test.
 test: tools lint test-native test-types test-wasm test-pkg test-e2e test-gateway
@@ -49,10 +49,15 @@ test-gateway:
 	worker/build.sh
 	scripts/with-emulator.sh node --test worker/test/gateway.test.mjs worker/test/shards.test.mjs
 
-## The gateway's added latency, cold start, and callback-to-answer lag.
+## The gateway's cost per job (Cloudflare's prices), create latency beside a bare proxy, callback lag.
 bench-gateway:
 	worker/build.sh
 	scripts/with-emulator.sh node benches/gateway.mjs
+
+## A 10-minute mixed load with upstream faults, watching workerd's memory (SOAK_SECONDS to change).
+soak-gateway:
+	worker/build.sh
+	scripts/with-emulator.sh node benches/soak-gateway.mjs
 
 ## The demo: the package, the emulator at a human speed and the page, on 127.0.0.1.
 demo: tools
