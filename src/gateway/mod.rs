@@ -43,8 +43,13 @@ impl Reject {
 
 /// The caller behind a bearer token, as an opaque id that never reveals the token.
 pub fn caller(authorization: Option<&str>, tokens: &[String]) -> Result<String, Reject> {
+    // The scheme is case-insensitive (RFC 9110); the token is not.
     let token = authorization
-        .and_then(|h| h.strip_prefix("Bearer "))
+        .and_then(|h| {
+            h.get(..7)
+                .filter(|s| s.eq_ignore_ascii_case("bearer "))
+                .map(|_| &h[7..])
+        })
         .map(str::trim)
         .filter(|t| !t.is_empty())
         .ok_or_else(|| Reject::new(401, "Missing bearer token"))?;
@@ -67,7 +72,7 @@ pub fn caller_shards(
     shards: &[u32],
 ) -> Result<(String, u32), Reject> {
     let id = caller(authorization, tokens)?;
-    let token = authorization.unwrap_or_default()["Bearer ".len()..].trim();
+    let token = authorization.unwrap_or_default()[7..].trim();
     // Every token is compared again, so the answer's timing does not tell which one matched.
     let n = tokens.iter().enumerate().fold(1, |n, (i, t)| {
         if constant_time_eq(t.as_bytes(), token.as_bytes()) {
@@ -107,6 +112,9 @@ mod tests {
         let tokens = vec!["tok-a".to_string(), "tok-b".to_string()];
         let a = caller(Some("Bearer tok-a"), &tokens).unwrap();
         assert_eq!(a.len(), 24);
+        assert_eq!(caller(Some("bearer tok-a"), &tokens).unwrap(), a);
+        assert_eq!(caller(Some("BEARER tok-a"), &tokens).unwrap(), a);
+        assert!(caller(Some("Bearer TOK-A"), &tokens).is_err());
         assert_ne!(a, caller(Some("Bearer tok-b"), &tokens).unwrap());
         assert!(!a.contains("tok"));
         for bad in [

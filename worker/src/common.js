@@ -19,6 +19,10 @@ export const json = (status, body, headers = []) =>
 /** A refusal the Worker answers as is (status < 500 unless the gateway itself is at fault). */
 export const refuse = (status, detail, headers = []) => ({ status, detail, headers });
 
+/** A refusal as the answer: Luma's `detail`, and the gateway's `code` and `request_id` where set. */
+export const refusal = (e, cors = []) =>
+  json(e.status, { detail: e.detail ?? "Bad request", ...(e.code && { code: e.code, request_id: e.request_id }) }, [...(e.headers ?? []), ...cors]);
+
 const UPSTREAM_ANSWERS = {
   invalid_request: [400, "the upstream refused the request as invalid"],
   unsupported: [400, "the upstream cannot do what the request asks"],
@@ -28,17 +32,36 @@ const UPSTREAM_ANSWERS = {
   unauthorized: [502, "the upstream refused the gateway's key"],
 };
 
+/** The upstream's text for the log, without the key in any case or in base64. */
+function redact(text, key) {
+  if (!key) return text;
+  let out = text;
+  for (const k of [key, btoa(key)]) out = out.replace(new RegExp(k.replace(/[.*+?^${}()|[\]\\]/g, "\\$&"), "gi"), "***");
+  return out;
+}
+
+/** Failures after which the upstream may or may not have made the job. */
+const AMBIGUOUS = ["network", "timeout", "bad_response", "server_error"];
+
 /**
- * A LumaError from the upstream as the gateway's own answer: a stable code, never the
- * upstream's text (which may name its account or echo the key); that text goes to the log.
+ * A LumaError from the upstream as the gateway's own answer: a stable code and a request id,
+ * never the upstream's text (which may name its account or echo the key); that goes to the log.
+ * An ambiguous create says so, with `x-should-retry: false`: SDKs retry a bare 502, and a blind
+ * retry could bill twice.
  */
-export function upstreamFailure(e, what) {
+export function upstreamFailure(e, what, env) {
   const code = e?.code ?? "network";
   const [status, text] = UPSTREAM_ANSWERS[code] ?? [502, `the upstream ${what} failed (${code})`];
-  console.log(JSON.stringify({ upstream_error: code, what, status: e?.status }));
-  const headers = [];
-  if (status === 429) headers.push(["retry-after", String(Math.max(1, Math.ceil((e?.retry_after_ms ?? 1000) / 1000)))]);
-  return refuse(status, `upstream: ${text}`, headers);
+  const requestId = crypto.randomUUID();
+  console.log(JSON.stringify({ request_id: requestId, upstream_error: code, what, status: e?.status, message: redact(String(e?.message ?? ""), env?.UPSTREAM_API_KEY) }));
+  const headers = [["x-request-id", requestId]];
+  if (status === 429) headers.push(["retry-after", String(Math.max(1, Math.ceil((e?.retryAfterMs ?? 1000) / 1000)))]);
+  let detail = `upstream: ${text}`;
+  if (what === "create" && AMBIGUOUS.includes(code)) {
+    headers.push(["x-should-retry", "false"]);
+    detail += "; the job may have been created upstream: retry with the same Idempotency-Key, or list to look for it";
+  }
+  return { status, detail, headers, code: `upstream_${code}`, request_id: requestId };
 }
 
 /**

@@ -1,7 +1,7 @@
 // The luma-extend gateway: Luma's Dream Machine protocol in front of one upstream. The decisions
 // (config, routes, callers, shards, CORS, translation, records, polling) are Rust in the wasm;
 // this file routes each request to the shard object that holds its generations (shard.js).
-import { g, json, meter, refuse, wasmBytes } from "./common.js";
+import { g, json, meter, refuse, refusal, wasmBytes } from "./common.js";
 
 export { CallerShard } from "./shard.js";
 
@@ -168,7 +168,7 @@ export default {
       }
       return json(404, { detail: "Not found" }, cors);
     } catch (e) {
-      if (e && typeof e.status === "number" && e.status < 600) return json(e.status, { detail: e.detail ?? "Bad request" }, [...(e.headers ?? []), ...cors]);
+      if (e && typeof e.status === "number" && e.status < 600) return refusal(e, cors);
       console.log(JSON.stringify({ gateway_error: String(e?.stack ?? e) }));
       return json(502, { detail: "The gateway could not complete the request" }, cors);
     }

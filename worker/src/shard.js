@@ -1,6 +1,6 @@
 // One shard of one caller: its generations as rows in SQLite, the long-polls waiting on them,
 // and one alarm that asks the upstream about whatever is due. See docs/design.md (the gateway).
-import { g, json, meter, refuse, upstreamFailure, withUpstream } from "./common.js";
+import { g, json, meter, refuse, refusal, upstreamFailure, withUpstream } from "./common.js";
 
 const RANK = { queued: 0, dreaming: 1, completed: 2, failed: 2 };
 const TERMINAL = ["completed", "failed"];
@@ -8,6 +8,7 @@ const AT_ONCE = 6; // upstream requests one alarm run makes at once
 const DAY_MS = 86_400_000;
 const SWEEP_BATCH = 500;
 const IDEMPOTENCY_MS = 2 * DAY_MS; // keys are honoured at least 24 hours
+const READ_GAP_MS = 250; // between two upstream reads of one job
 
 /** Runs `f` over `items`, at most `n` at once. */
 async function pool(items, n, f) {
@@ -85,7 +86,7 @@ export class CallerShard {
         }
         return json(404, { detail: "Not found" });
       } catch (e) {
-        if (e && typeof e.status === "number") return json(e.status, { detail: e.detail }, e.headers);
+        if (e && typeof e.status === "number") return refusal(e);
         console.log(JSON.stringify({ shard_error: String(e?.stack ?? e) }));
         return json(503, { detail: "The gateway could not complete the request; retry later" }, [["retry-after", "1"]]);
       }
@@ -148,7 +149,7 @@ export class CallerShard {
     try {
       created = await withUpstream(this.env, this.config, 0, (u) => (kind === "extend" ? u.extend(req) : u.generate(req)));
     } catch (e) {
-      throw upstreamFailure(e, "create");
+      throw upstreamFailure(e, "create", this.env);
     }
     const now = Date.now();
     const record = { id, upstream_id: created.id, owner: caller, parent, created_at: new Date(now).toISOString(), request: echo, generation: created };
@@ -216,8 +217,8 @@ export class CallerShard {
     const call = g.upstreamDeleteRequest(this.config.upstream, this.config.baseUrl, this.env.UPSTREAM_API_KEY, record.upstream_id);
     if (call) {
       const r = await fetch(call.url, { method: call.method, headers: call.headers }).catch((e) => e);
-      if (!(r instanceof Response)) throw upstreamFailure({ code: "network" }, "delete");
-      if (!r.ok && r.status !== 404) throw upstreamFailure({ code: "server_error", status: r.status }, "delete");
+      if (!(r instanceof Response)) throw upstreamFailure({ code: "network", message: String(r) }, "delete", this.env);
+      if (!r.ok && r.status !== 404) throw upstreamFailure({ code: "server_error", status: r.status }, "delete", this.env);
     }
     this.exec("DELETE FROM gen WHERE id = ?", id);
     this.live.delete(id);
@@ -247,11 +248,17 @@ export class CallerShard {
     for (const w of [...(this.waiters.get(id) ?? [])]) w();
   }
 
-  /** One upstream read per job at a time; concurrent callbacks share it. */
+  /**
+   * One upstream read per job at a time, and at most one per READ_GAP_MS: callbacks that come
+   * while a read is in flight or just done share the next one (a burst of replays is one read).
+   */
   refresh(id) {
     let p = this.refreshing.get(id);
     if (!p) {
-      p = this.read(id).finally(() => this.refreshing.delete(id));
+      const wait = (this.live.get(id)?.readAt ?? 0) + READ_GAP_MS - Date.now();
+      p = (wait > 0 ? new Promise((r) => setTimeout(r, wait)) : Promise.resolve())
+        .then(() => this.read(id))
+        .finally(() => this.refreshing.delete(id));
       this.refreshing.set(id, p);
     }
     return p;
@@ -260,19 +267,27 @@ export class CallerShard {
   async read(id) {
     if (!this.live.has(id)) return;
     meter.upstream_reads++;
+    this.live.get(id).readAt = Date.now();
     const upstreamId = this.live.get(id).record.upstream_id;
     let fresh;
     try {
       fresh = await withUpstream(this.env, this.config, 1, (u) => u.get(upstreamId));
     } catch (e) {
+      // Logged, and asked again with backoff (or when the upstream says), unless a callback comes first.
       const job = this.live.get(id);
-      if (job) job.due = Date.now() + Math.max(1000, e?.retry_after_ms ?? 0) * (1 + Math.random());
+      if (job) {
+        job.failures = (job.failures ?? 0) + 1;
+        const backoff = Math.min(300_000, 1000 * 2 ** job.failures) * (0.5 + Math.random() / 2);
+        job.retryAt = Date.now() + Math.max(backoff, e?.retryAfterMs ?? 0);
+      }
       console.log(JSON.stringify({ poll_error: e?.code ?? String(e), id }));
       return;
     }
     // Applied to the record as it is now (not as it was before the await): states only move on.
     const job = this.live.get(id);
     if (!job) return;
+    job.failures = 0;
+    job.retryAt = 0;
     this.apply(id, job, fresh);
   }
 
@@ -292,7 +307,7 @@ export class CallerShard {
   /** When the alarm should ask about `job`: only while its callbacks are silent. */
   plan(job) {
     const at = g.recordNextPoll(job.record, job.created, job.heard ?? undefined, Date.now(), this.typical);
-    job.due = at === -2 ? Date.now() : at;
+    job.due = at === -2 ? Date.now() : Math.max(at, job.retryAt ?? 0);
   }
 
   /** Sets the alarm to the earliest due job or sweep, writing it only when it moves earlier or lapsed. */
