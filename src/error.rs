@@ -1,7 +1,6 @@
 use serde::Serialize;
 
-use crate::model::{Generation, Issue};
-use crate::provider::ProviderKind;
+use crate::model::{Generation, Issue, ProviderKind};
 
 /// The stable error codes of the public contract; JS branches on these strings.
 #[derive(Clone, Copy, Debug, PartialEq, Eq, Hash, Serialize)]

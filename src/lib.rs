@@ -5,7 +5,8 @@
 //! - [`provider`]: each provider's wire protocol as plain HTTP data in and out.
 //! - [`poll`]: when to ask again, as a state machine with time as an input.
 //! - [`client`]: the async client over a [`client::Transport`], with one retry rule.
-//! - [`webhook`]: Standard Webhooks signing and verification, and APIFRAME's shared secret.
+//! - `webhook` (feature `webhooks`): Standard Webhooks signing and verification, and APIFRAME's
+//!   shared secret.
 #![cfg_attr(
     not(test),
     deny(clippy::unwrap_used, clippy::expect_used, clippy::panic)
@@ -20,6 +21,7 @@ pub mod poll;
 pub mod provider;
 #[cfg(target_arch = "wasm32")]
 pub mod wasm;
+#[cfg(feature = "webhooks")]
 pub mod webhook;
 
 pub use error::{Error, ErrorCode};

@@ -164,7 +164,7 @@ impl<T: Transport, C: Timer> Client<T, C> {
 
     /// A recent generation whose echoed request is exactly `sent` and that no answer has shown
     /// this client yet.
-    async fn reconcile(&self, sent: &serde_json::Value) -> Option<Result<Generation, Error>> {
+    async fn reconcile(&self, sent: &crate::model::Value) -> Option<Result<Generation, Error>> {
         for page in 0..crate::provider::RECONCILE_PAGES {
             let listed = self.list_page(page).await?;
             let last_page = listed.len() < crate::provider::RECONCILE_PAGE as usize;

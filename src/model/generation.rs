@@ -1,7 +1,6 @@
 use serde::{Deserialize, Serialize};
 
-use super::State;
-use crate::provider::ProviderKind;
+use super::{ProviderKind, State, Value};
 
 /// The canonical, Luma-shaped view of a job on any provider. `raw` keeps the provider's own
 /// JSON untouched, so nothing the adapter did not understand is lost.
@@ -29,7 +28,7 @@ pub struct Generation {
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub estimate_wait_seconds: Option<f64>,
     #[serde(default)]
-    pub raw: serde_json::Value,
+    pub raw: Value,
 }
 
 impl Generation {
@@ -46,7 +45,7 @@ impl Generation {
             failure_reason: None,
             created_at: None,
             estimate_wait_seconds: None,
-            raw: serde_json::Value::Null,
+            raw: Value::Null,
         }
     }
 }

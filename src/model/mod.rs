@@ -1,12 +1,16 @@
 //! Requests, the canonical generation, states and validation. Pure: no I/O, no clock.
 
 mod generation;
+pub mod json;
+mod provider_kind;
 mod request;
 mod state;
 mod syntax;
 mod validate;
 
 pub use generation::Generation;
+pub use json::{Map, Value};
+pub use provider_kind::ProviderKind;
 pub use request::{AspectRatio, Direction, ExtendRequest, GenerateRequest, Keyframe, Keyframes};
 pub use state::State;
 pub use syntax::is_uuid;

@@ -1,12 +1,12 @@
 //! AI/ML API's Luma endpoints: Luma's bodies and Generations, its own paths, a long-poll fetch
 //! and a batch fetch.
 
-use serde_json::Value;
+use crate::model::Value;
 
 use super::http::encode_component;
 use super::luma::{as_generate, auth, body};
 use super::parse::as_text;
-use super::{Capabilities, HttpRequest, Method};
+use super::{Body, Capabilities, HttpRequest, Method};
 use crate::model::{ExtendRequest, GenerateRequest, State};
 
 pub const BASE_URL: &str = "https://api.aimlapi.com";
@@ -58,8 +58,8 @@ pub fn get_many(base: &str, key: &str, ids: &[String]) -> HttpRequest {
 }
 
 /// `{message, path, requestId, statusCode, timestamp}`; message may be a list of strings.
-pub fn error_message(body: &[u8]) -> Option<String> {
-    let v: Value = serde_json::from_slice(body).ok()?;
+pub fn error_message(body: &Body) -> Option<String> {
+    let v = body.json()?;
     match v.get("message")? {
         Value::Array(items) => Some(
             items

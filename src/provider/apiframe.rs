@@ -1,11 +1,11 @@
 //! APIFRAME: its own create bodies answered with a task id, POST fetches, a 2..20 batch fetch,
 //! string percentages, and a key sent without `Bearer`.
 
-use serde_json::{json, Map, Value};
+use crate::model::{Map, Value};
 
 use super::body::{image_url, insert_opt};
 use super::parse::{as_text, number, object, required_id, text};
-use super::{Capabilities, HttpRequest, Method, ProviderKind};
+use super::{Body, Capabilities, HttpRequest, Method, ProviderKind};
 use crate::model::{ExtendRequest, GenerateRequest, Generation, State};
 
 pub const BASE_URL: &str = "https://api.apiframe.pro";
@@ -48,8 +48,8 @@ pub fn create(base: &str, key: &str, req: &GenerateRequest) -> HttpRequest {
 /// Forward only: the image, if any, is the end frame.
 pub fn extend(base: &str, key: &str, req: &ExtendRequest) -> HttpRequest {
     let mut b = Map::new();
-    b.insert("parent_task_id".into(), json!(req.generation_id));
-    b.insert("prompt".into(), json!(req.prompt));
+    b.insert("parent_task_id", Value::from(&req.generation_id));
+    b.insert("prompt", Value::from(&req.prompt));
     insert_opt(&mut b, "image_url", req.reference_image.as_deref());
     insert_opt(&mut b, "end_image_url", req.image.as_deref());
     insert_opt(&mut b, "enhance_prompt", req.expand_prompt);
@@ -64,11 +64,11 @@ pub fn extend(base: &str, key: &str, req: &ExtendRequest) -> HttpRequest {
 }
 
 pub fn get(base: &str, key: &str, id: &str) -> HttpRequest {
-    post(base, key, "/fetch", json!({ "task_id": id }))
+    post(base, key, "/fetch", Value::object([("task_id", Value::from(id))]))
 }
 
 pub fn get_many(base: &str, key: &str, ids: &[String]) -> HttpRequest {
-    post(base, key, "/fetch-many", json!({ "task_ids": ids }))
+    post(base, key, "/fetch-many", Value::object([("task_ids", Value::from(ids))]))
 }
 
 pub fn state(status: Option<&str>, has_video: bool) -> State {
@@ -120,8 +120,8 @@ pub fn generations(value: Value) -> Result<Vec<Generation>, String> {
 }
 
 /// 400 answers `{"errors":[{"msg": ...}]}`; 401 and 500 answer `{}`.
-pub fn error_message(body: &[u8]) -> Option<String> {
-    let v: Value = serde_json::from_slice(body).ok()?;
+pub fn error_message(body: &Body) -> Option<String> {
+    let v = body.json()?;
     let msgs: Vec<String> = v
         .get("errors")?
         .as_array()?

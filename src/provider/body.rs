@@ -1,12 +1,10 @@
 //! Helpers for building the flat JSON bodies of APIFRAME and gptge.
 
-use serde_json::{json, Map, Value};
+use crate::model::{Keyframe, Map, Value};
 
-use crate::model::Keyframe;
-
-pub fn insert_opt<T: serde::Serialize>(b: &mut Map<String, Value>, key: &str, v: Option<T>) {
+pub fn insert_opt<T: Into<Value>>(b: &mut Map, key: &str, v: Option<T>) {
     if let Some(v) = v {
-        b.insert(key.into(), json!(v));
+        b.insert(key, v.into());
     }
 }
 

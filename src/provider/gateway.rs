@@ -1,6 +1,6 @@
 //! This project's gateway: the Luma protocol plus `?wait=` long-poll and `?ids=` batch get.
 
-use serde_json::Value;
+use crate::model::Value;
 
 use super::http::encode_component;
 use super::luma::auth;

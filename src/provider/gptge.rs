@@ -1,7 +1,7 @@
 //! The Luma web-app shape resold by api.gpt.ge and others: `user_prompt`, an extend path per
 //! task, `pending|processing` states and an `estimate_wait_seconds` hint.
 
-use serde_json::{json, Map, Value};
+use crate::model::{Map, Value};
 
 use super::body::{image_url, insert_opt};
 use super::http::encode_component;
@@ -46,7 +46,7 @@ pub fn create(base: &str, key: &str, req: &GenerateRequest) -> HttpRequest {
 /// Forward only: the image, if any, is the end keyframe.
 pub fn extend(base: &str, key: &str, req: &ExtendRequest) -> HttpRequest {
     let mut b = Map::new();
-    b.insert("user_prompt".into(), json!(req.prompt));
+    b.insert("user_prompt", Value::from(&req.prompt));
     insert_opt(&mut b, "expand_prompt", req.expand_prompt);
     insert_opt(&mut b, "image_url", req.reference_image.as_deref());
     insert_opt(&mut b, "image_end_url", req.image.as_deref());

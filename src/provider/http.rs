@@ -1,5 +1,7 @@
 use serde::{Deserialize, Serialize};
 
+use crate::model::Value;
+
 #[derive(Clone, Copy, Debug, PartialEq, Eq, Serialize, Deserialize)]
 #[serde(rename_all = "UPPERCASE")]
 pub enum Method {
@@ -26,7 +28,7 @@ pub struct HttpRequest {
     pub url: String,
     pub headers: Vec<(String, String)>,
     #[serde(default, skip_serializing_if = "Option::is_none")]
-    pub body: Option<serde_json::Value>,
+    pub body: Option<Value>,
 }
 
 impl HttpRequest {
@@ -41,7 +43,7 @@ impl HttpRequest {
         }
     }
 
-    pub fn json(mut self, body: serde_json::Value) -> HttpRequest {
+    pub fn json(mut self, body: Value) -> HttpRequest {
         self.headers
             .push(("content-type".to_string(), "application/json".to_string()));
         self.body = Some(body);
@@ -60,20 +62,58 @@ impl HttpRequest {
     }
 }
 
-/// An HTTP answer as plain data. The body is raw bytes: parsers must cope with anything.
+/// An answer's body as the transport read it: JSON already parsed (by the JS engine in the
+/// browser, by serde_json natively), or the text of anything that was not JSON.
+#[derive(Clone, Debug, PartialEq)]
+pub enum Body {
+    Json(Value),
+    Text(String),
+}
+
+impl Default for Body {
+    fn default() -> Body {
+        Body::Text(String::new())
+    }
+}
+
+impl Body {
+    pub fn json(&self) -> Option<&Value> {
+        match self {
+            Body::Json(v) => Some(v),
+            Body::Text(_) => None,
+        }
+    }
+
+    /// JSON text parsed where a parser is built in; anything else is kept as text.
+    #[cfg(any(not(target_arch = "wasm32"), feature = "gateway"))]
+    pub fn from_bytes(bytes: &[u8]) -> Body {
+        match crate::model::json::parse(bytes) {
+            Ok(v) => Body::Json(v),
+            Err(_) => Body::Text(String::from_utf8_lossy(bytes).into_owned()),
+        }
+    }
+}
+
+/// An HTTP answer as plain data. Parsers must cope with any body.
 #[derive(Clone, Debug, Default, PartialEq)]
 pub struct HttpResponse {
     pub status: u16,
     pub headers: Vec<(String, String)>,
-    pub body: Vec<u8>,
+    pub body: Body,
 }
 
 impl HttpResponse {
-    pub fn new(status: u16, body: impl Into<Vec<u8>>) -> HttpResponse {
+    /// An answer whose body is JSON text (or, when it is not JSON, kept as text).
+    #[cfg(any(not(target_arch = "wasm32"), feature = "gateway"))]
+    pub fn new(status: u16, body: impl AsRef<[u8]>) -> HttpResponse {
+        HttpResponse::with_body(status, Body::from_bytes(body.as_ref()))
+    }
+
+    pub fn with_body(status: u16, body: Body) -> HttpResponse {
         HttpResponse {
             status,
             headers: Vec::new(),
-            body: body.into(),
+            body,
         }
     }
 

@@ -1,11 +1,11 @@
 //! Luma Dream Machine API v1, the canonical protocol (also spoken by the gateway).
 
-use serde_json::{json, Map, Value};
+use crate::model::{Map, Value};
 
 use super::http::encode_component;
 use super::parse::{as_text, object, required_id, text};
-use super::{Capabilities, HttpRequest, Method, ProviderKind};
-use crate::model::{ExtendRequest, GenerateRequest, Generation, Keyframes, State};
+use super::{Body, Capabilities, HttpRequest, Method, ProviderKind};
+use crate::model::{ExtendRequest, GenerateRequest, Generation, Keyframe, Keyframes, State};
 
 pub const BASE_URL: &str = "https://api.lumalabs.ai/dream-machine/v1";
 /// Sent when the caller names no model, since the server requires one.
@@ -71,19 +71,19 @@ pub fn as_generate(req: &ExtendRequest) -> GenerateRequest {
 pub fn body(model: Option<&str>, req: &GenerateRequest) -> Value {
     let mut b = Map::new();
     if let Some(m) = model {
-        b.insert("model".into(), json!(m));
+        b.insert("model", Value::from(m));
     }
     if let Some(p) = &req.prompt {
-        b.insert("prompt".into(), json!(p));
+        b.insert("prompt", Value::from(p));
     }
     if let Some(a) = &req.aspect_ratio {
-        b.insert("aspect_ratio".into(), json!(a.as_str()));
+        b.insert("aspect_ratio", Value::from(a.as_str()));
     }
     if let Some(l) = req.loop_video {
-        b.insert("loop".into(), json!(l));
+        b.insert("loop", Value::from(l));
     }
     if let Some(k) = &req.keyframes {
-        b.insert("keyframes".into(), keyframes(k));
+        b.insert("keyframes", keyframes(k));
     }
     for (key, value) in [
         ("callback_url", &req.callback_url),
@@ -91,7 +91,7 @@ pub fn body(model: Option<&str>, req: &GenerateRequest) -> Value {
         ("duration", &req.duration),
     ] {
         if let Some(v) = value {
-            b.insert(key.into(), json!(v));
+            b.insert(key, Value::from(v));
         }
     }
     Value::Object(b)
@@ -101,10 +101,20 @@ fn keyframes(k: &Keyframes) -> Value {
     let mut m = Map::new();
     for (name, frame) in [("frame0", &k.frame0), ("frame1", &k.frame1)] {
         if let Some(f) = frame {
-            m.insert(name.into(), serde_json::to_value(f).unwrap_or(Value::Null));
+            m.insert(name, keyframe(f));
         }
     }
     Value::Object(m)
+}
+
+/// A keyframe as Luma's wire writes it.
+fn keyframe(f: &Keyframe) -> Value {
+    match f {
+        Keyframe::Image { url } => Value::object([("type", "image".into()), ("url", url.into())]),
+        Keyframe::Generation { id } => {
+            Value::object([("type", "generation".into()), ("id", id.into())])
+        }
+    }
 }
 
 pub fn state(s: Option<&str>, has_video: bool) -> State {
@@ -156,8 +166,8 @@ pub fn generations(kind: ProviderKind, value: Value) -> Result<Vec<Generation>, 
 }
 
 /// `{"detail": ...}` where detail may be a string or any JSON value.
-pub fn error_message(body: &[u8]) -> Option<String> {
-    let v: Value = serde_json::from_slice(body).ok()?;
+pub fn error_message(body: &Body) -> Option<String> {
+    let v = body.json()?;
     match v.get("detail") {
         Some(Value::Object(d)) => d
             .get("reason")

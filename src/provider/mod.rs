@@ -10,49 +10,16 @@ mod http;
 pub mod luma;
 mod parse;
 
-use serde::{Deserialize, Serialize};
-
-pub use http::{HttpRequest, HttpResponse, Method};
+pub use crate::model::ProviderKind;
+pub use http::{Body, HttpRequest, HttpResponse, Method};
 
 use crate::error::{Error, ErrorCode};
 use crate::model::{
     validate_extend, validate_generate, ExtendRequest, GenerateRequest, Generation, State,
 };
 
-#[derive(Clone, Copy, Debug, Default, PartialEq, Eq, Hash, Serialize, Deserialize)]
-#[serde(rename_all = "lowercase")]
-pub enum ProviderKind {
-    #[default]
-    Luma,
-    Aimlapi,
-    Apiframe,
-    Gptge,
-    Gateway,
-}
-
+/// Where each protocol lives and what it can express.
 impl ProviderKind {
-    pub const ALL: [ProviderKind; 5] = [
-        ProviderKind::Luma,
-        ProviderKind::Aimlapi,
-        ProviderKind::Apiframe,
-        ProviderKind::Gptge,
-        ProviderKind::Gateway,
-    ];
-
-    pub fn as_str(self) -> &'static str {
-        match self {
-            ProviderKind::Luma => "luma",
-            ProviderKind::Aimlapi => "aimlapi",
-            ProviderKind::Apiframe => "apiframe",
-            ProviderKind::Gptge => "gptge",
-            ProviderKind::Gateway => "gateway",
-        }
-    }
-
-    pub fn parse(s: &str) -> Option<ProviderKind> {
-        ProviderKind::ALL.into_iter().find(|p| p.as_str() == s)
-    }
-
     pub fn default_base_url(self) -> &'static str {
         match self {
             ProviderKind::Luma => luma::BASE_URL,

@@ -1,14 +1,20 @@
 //! Tolerant readers shared by the protocol modules: every field may be missing, null or of an
 //! unexpected type, and none of that may panic.
 
-use serde_json::Value;
+use crate::model::{Map, Value};
 
-use super::{code_for_status, HttpResponse, ProviderKind};
+use super::{code_for_status, Body, HttpResponse, ProviderKind};
 use crate::error::{Error, ErrorCode};
 
 pub fn json_body(kind: ProviderKind, resp: &HttpResponse) -> Result<Value, Error> {
-    serde_json::from_slice(&resp.body)
-        .map_err(|e| bad_response(kind, resp, format!("the body is not JSON: {e}")))
+    match &resp.body {
+        Body::Json(v) => Ok(v.clone()),
+        Body::Text(t) => {
+            let start: String = t.chars().take(60).collect();
+            let message = format!("the body is not JSON: {start:?}");
+            Err(bad_response(kind, resp, message))
+        }
+    }
 }
 
 pub fn bad_response(kind: ProviderKind, resp: &HttpResponse, message: String) -> Error {
@@ -29,7 +35,7 @@ pub fn status_error(kind: ProviderKind, resp: &HttpResponse, message: Option<Str
 pub fn text(v: &Value, key: &str) -> Option<String> {
     match v.get(key)? {
         Value::String(s) => Some(s.clone()),
-        Value::Number(n) => Some(n.to_string()),
+        n @ Value::Number(_) => Some(n.to_string()),
         _ => None,
     }
 }
@@ -37,7 +43,7 @@ pub fn text(v: &Value, key: &str) -> Option<String> {
 /// A number field; numeric strings are accepted (APIFRAME's percentage is a string).
 pub fn number(v: &Value, key: &str) -> Option<f64> {
     let n = match v.get(key)? {
-        Value::Number(n) => n.as_f64(),
+        Value::Number(n) => Some(*n),
         Value::String(s) => s.trim().trim_end_matches('%').parse::<f64>().ok(),
         _ => None,
     }?;
@@ -53,7 +59,7 @@ pub fn as_text(v: &Value) -> Option<String> {
     }
 }
 
-pub fn object(value: &Value) -> Result<&serde_json::Map<String, Value>, String> {
+pub fn object(value: &Value) -> Result<&Map, String> {
     value
         .as_object()
         .ok_or_else(|| "expected a JSON object".to_string())
