@@ -14,7 +14,8 @@ const sleep = (ms) => new Promise((r) => setTimeout(r, ms));
 await admin("reset", {});
 await admin("config", { job_ms: JOB_MS, callbacks: true });
 await admin("faults", { seed: 7, rate_500: 0.005, rate_502: 0.005, rate_503: 0.005, rate_reset: 0.005 });
-const gw = await gateway("luma", { UPSTREAM_TYPICAL_JOB_MS: String(JOB_MS), CLIENT_TOKENS: "tok-a, tok-b:4" });
+const gw = await gateway("luma", { UPSTREAM_TYPICAL_JOB_MS: String(JOB_MS), CLIENT_TOKENS: "tok-a, tok-b:4", GATEWAY_METER: "1" });
+const meter = async () => (await fetch(`${gw.base}/__meter`)).json();
 
 /** workerd's resident memory, MB: the workerd processes this node process started. */
 const rss = () => {
@@ -67,6 +68,7 @@ async function job(i) {
 }
 
 const samples = [];
+const wasm0 = (await meter()).wasm_bytes;
 const start = Date.now();
 const sampler = setInterval(() => samples.push([(Date.now() - start) / 1000, rss()]), 10_000);
 const running = new Set();
@@ -82,6 +84,8 @@ const from = Math.min(120, SECONDS / 5);
 const first = samples.find(([t]) => t >= from) ?? samples[0];
 const last = samples.at(-1);
 const seconds = Math.round((Date.now() - start) / 1000);
+const m = await meter();
 await stopAll();
+console.log(`wasm memory ${(wasm0 / 2 ** 20).toFixed(1)} → ${(m.wasm_bytes / 2 ** 20).toFixed(1)} MB; long-polls still waiting ${m.waiting}`);
 console.log(`rss (s, MB): ${samples.map(([t, mb]) => `${Math.round(t)}:${mb.toFixed(0)}`).join(" ")}; creates refused for upstream faults: ${upstreamFailures}`);
 console.log(`gateway-soak: seconds=${seconds} jobs=${jobs} lost=${lost} unexpected_5xx=${unexpected} rss_start_mb=${first[1].toFixed(0)} rss_end_mb=${last[1].toFixed(0)} rss_growth_pct=${((100 * (last[1] - first[1])) / first[1]).toFixed(1)}`);
