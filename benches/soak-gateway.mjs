@@ -4,7 +4,9 @@
 // lost when it never reaches a terminal state or vanishes without being deleted; a 5xx is
 // unexpected unless it is the gateway passing on an upstream failure ("upstream: ...").
 import { execFileSync } from "node:child_process";
-import { readFileSync } from "node:fs";
+import { mkdtempSync, readFileSync, rmSync } from "node:fs";
+import { tmpdir } from "node:os";
+import { join } from "node:path";
 import { admin, gateway, stopAll } from "../worker/dev.mjs";
 
 const SECONDS = Number(process.env.SOAK_SECONDS) || 600;
@@ -14,7 +16,9 @@ const sleep = (ms) => new Promise((r) => setTimeout(r, ms));
 await admin("reset", {});
 await admin("config", { job_ms: JOB_MS, callbacks: true });
 await admin("faults", { seed: 7, rate_500: 0.005, rate_502: 0.005, rate_503: 0.005, rate_reset: 0.005 });
-const gw = await gateway("luma", { UPSTREAM_TYPICAL_JOB_MS: String(JOB_MS), CLIENT_TOKENS: "tok-a, tok-b:4", GATEWAY_METER: "1" });
+// Storage on disk, as deployed: rows are data, not memory (Miniflare keeps them in RAM otherwise).
+const dir = mkdtempSync(join(tmpdir(), "soak-gateway-"));
+const gw = await gateway("luma", { UPSTREAM_TYPICAL_JOB_MS: String(JOB_MS), CLIENT_TOKENS: "tok-a, tok-b:4", GATEWAY_METER: "1" }, { persist: dir });
 const meter = async () => (await fetch(`${gw.base}/__meter`)).json();
 
 /** workerd's resident memory, MB: the workerd processes this node process started. */
@@ -86,6 +90,7 @@ const last = samples.at(-1);
 const seconds = Math.round((Date.now() - start) / 1000);
 const m = await meter();
 await stopAll();
+rmSync(dir, { recursive: true, force: true });
 console.log(`wasm memory ${(wasm0 / 2 ** 20).toFixed(1)} → ${(m.wasm_bytes / 2 ** 20).toFixed(1)} MB; long-polls still waiting ${m.waiting}`);
 console.log(`rss (s, MB): ${samples.map(([t, mb]) => `${Math.round(t)}:${mb.toFixed(0)}`).join(" ")}; creates refused for upstream faults: ${upstreamFailures}`);
 console.log(`gateway-soak: seconds=${seconds} jobs=${jobs} lost=${lost} unexpected_5xx=${unexpected} rss_start_mb=${first[1].toFixed(0)} rss_end_mb=${last[1].toFixed(0)} rss_growth_pct=${((100 * (last[1] - first[1])) / first[1]).toFixed(1)}`);

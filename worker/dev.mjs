@@ -19,9 +19,14 @@ await esbuild.build({ entryPoints: [join(here, "src/index.js")], bundle: true, f
 const wasmFile = readdirSync(out).find((f) => f.endsWith(".wasm"));
 const running = [];
 
-/** A gateway for `upstream`; `call` records every answer so tests can look for leaks. */
-export async function gateway(upstream, extra = {}) {
+/**
+ * A gateway for `upstream`; `call` records every answer so tests can look for leaks. With
+ * `persist` (a directory) its Durable Objects keep their SQLite files there, as deployed,
+ * instead of in memory.
+ */
+export async function gateway(upstream, extra = {}, { persist } = {}) {
   const mf = new Miniflare({
+    ...(persist && { durableObjectsPersist: persist }),
     modules: [{ type: "ESModule", path: join(out, "index.js") }, { type: "CompiledWasm", path: join(out, wasmFile) }],
     modulesRoot: out,
     compatibilityDate: "2025-01-01",
