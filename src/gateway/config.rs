@@ -18,35 +18,23 @@ pub struct Config {
     pub app_webhook: Option<(String, String)>,
 }
 
-/// A whole number from `min` to `max`, or `default` when unset.
-fn number(
+/// The setting `name` parsed and within `ok`, or `default` when unset; else an error naming
+/// the setting and its `rule`.
+fn setting<T: std::str::FromStr>(
     get: &impl Fn(&str) -> Option<String>,
     name: &str,
-    default: u32,
-    min: u32,
-    max: u32,
-) -> Result<u32, String> {
+    default: T,
+    ok: impl Fn(&T) -> bool,
+    rule: &str,
+) -> Result<T, String> {
     match get(name).filter(|v| !v.trim().is_empty()) {
         None => Ok(default),
         Some(v) => v
             .trim()
-            .parse::<u32>()
+            .parse::<T>()
             .ok()
-            .filter(|n| (min..=max).contains(n))
-            .ok_or_else(|| format!("{name} must be a whole number from {min} to {max}")),
-    }
-}
-
-/// A number of days above 0 and at most ten years, or `default` when unset.
-fn days(get: &impl Fn(&str) -> Option<String>, name: &str, default: f64) -> Result<f64, String> {
-    match get(name).filter(|v| !v.trim().is_empty()) {
-        None => Ok(default),
-        Some(v) => v
-            .trim()
-            .parse::<f64>()
-            .ok()
-            .filter(|d| *d > 0.0 && *d <= 3650.0)
-            .ok_or_else(|| format!("{name} must be a number of days above 0, at most 3650")),
+            .filter(ok)
+            .ok_or_else(|| format!("{name} must be {rule}")),
     }
 }
 
@@ -107,8 +95,20 @@ impl Config {
             upstream_api_key,
             client_tokens,
             token_shards,
-            retention_days: days(&get, "RETENTION_DAYS", 30.0)?,
-            shard_creates_per_s: number(&get, "SHARD_CREATES_PER_S", 100, 1, 10_000)?,
+            retention_days: setting(
+                &get,
+                "RETENTION_DAYS",
+                30.0,
+                |d| *d > 0.0 && *d <= 3650.0,
+                "a number of days above 0, at most 3650",
+            )?,
+            shard_creates_per_s: setting(
+                &get,
+                "SHARD_CREATES_PER_S",
+                100,
+                |n| (1..=10_000).contains(n),
+                "a whole number from 1 to 10000",
+            )?,
             allowed_origins: list(get("ALLOWED_ORIGINS")),
             app_webhook,
         })

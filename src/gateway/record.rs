@@ -118,8 +118,11 @@ mod tests {
             !v.to_string().contains("task:42"),
             "the upstream id stays inside"
         );
-        let parsed = crate::provider::luma::generation(ProviderKind::Gateway, serde_json::from_value(v).unwrap())
-            .unwrap();
+        let parsed = crate::provider::luma::generation(
+            ProviderKind::Gateway,
+            serde_json::from_value(v).unwrap(),
+        )
+        .unwrap();
         assert_eq!(parsed.state, State::Completed);
     }
 }

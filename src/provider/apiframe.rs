@@ -64,11 +64,21 @@ pub fn extend(base: &str, key: &str, req: &ExtendRequest) -> HttpRequest {
 }
 
 pub fn get(base: &str, key: &str, id: &str) -> HttpRequest {
-    post(base, key, "/fetch", Value::object([("task_id", Value::from(id))]))
+    post(
+        base,
+        key,
+        "/fetch",
+        Value::object([("task_id", Value::from(id))]),
+    )
 }
 
 pub fn get_many(base: &str, key: &str, ids: &[String]) -> HttpRequest {
-    post(base, key, "/fetch-many", Value::object([("task_ids", Value::from(ids))]))
+    post(
+        base,
+        key,
+        "/fetch-many",
+        Value::object([("task_ids", Value::from(ids))]),
+    )
 }
 
 pub fn state(status: Option<&str>, has_video: bool) -> State {
