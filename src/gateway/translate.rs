@@ -24,6 +24,10 @@ struct LumaBody {
     keyframes: Option<Keyframes>,
     resolution: Option<String>,
     duration: Option<String>,
+    /// Refused: the gateway gives the upstream its own callback URL (see APP_WEBHOOK_URL).
+    callback_url: Option<serde::de::IgnoredAny>,
+    /// Refused: not forwarded to any upstream yet.
+    concepts: Option<serde::de::IgnoredAny>,
 }
 
 /// Parses, maps ids with `upstream_id_of` (gateway id → upstream id, for the caller's own
@@ -42,6 +46,19 @@ pub fn upstream_request(
     }
     let mut b: LumaBody = serde_json::from_slice(body)
         .map_err(|e| Reject::new(400, format!("Invalid request body: {e}")))?;
+    if b.callback_url.is_some() {
+        return Err(Reject::new(
+            400,
+            "callback_url is not supported through the gateway: it calls the upstream back itself; \
+             subscribe to its events with APP_WEBHOOK_URL instead",
+        ));
+    }
+    if b.concepts.is_some() {
+        return Err(Reject::new(
+            400,
+            "concepts is not supported through the gateway",
+        ));
+    }
     // Luma clients always name a model; upstreams that pick their own just ignore it.
     if !upstream.capabilities().generation_keyframes {
         b.model = None;
@@ -240,5 +257,21 @@ mod tests {
         assert_eq!(e["keyframes"]["frame0"]["id"], GW);
         assert!(e.get("junk").is_none());
         assert!(e.get("loop").is_none());
+    }
+
+    #[test]
+    fn fields_it_cannot_honour_are_refused_by_name() {
+        for (field, value) in [
+            ("callback_url", serde_json::json!("https://app.test/hook")),
+            ("concepts", serde_json::json!([{ "key": "dolly_zoom" }])),
+        ] {
+            let mut body = serde_json::json!({ "prompt": "A jellyfish" });
+            body[field] = value;
+            for kind in [ProviderKind::Luma, ProviderKind::Apiframe] {
+                let e = translate(kind, body.clone()).unwrap_err();
+                assert_eq!(e.status, 400);
+                assert!(e.detail.starts_with(field), "{}", e.detail);
+            }
+        }
     }
 }

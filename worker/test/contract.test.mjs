@@ -128,3 +128,17 @@ test("50 concurrent replays of one real callback make at most two upstream reads
     await fake.close();
   }
 });
+
+test("SDK: callback_url and concepts are refused by name before anything is created", async () => {
+  await admin("reset", {});
+  for (const upstream of ["luma", "gptge"]) {
+    const gw = await gateway(upstream);
+    const before = await creates();
+    for (const extra of [{ callback_url: "https://app.test/hook" }, { concepts: [{ key: "dolly_zoom" }] }]) {
+      const err = await sdk(gw, { maxRetries: 0 }).generations.create({ model: "ray-2", prompt: "Tell me when done", ...extra }).catch((e) => e);
+      assert.equal(err.status, 400, `${upstream} ${String(err)}`);
+      assert.ok(err.error.detail.startsWith(Object.keys(extra)[0]), err.error.detail);
+    }
+    assert.equal(await creates(), before, upstream);
+  }
+});
