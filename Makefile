@@ -5,10 +5,10 @@ export CARGO_TERM_COLOR := never
 export PROPTEST_CASES ?= 2000
 WASM := target/wasm32-unknown-unknown/release/luma_extend.wasm
 
-.PHONY: test lint test-native test-types test-wasm test-pkg test-e2e test-gateway bench-gateway soak-gateway demo pkg tools bench-poll bench-client
+.PHONY: publish-check test lint test-native test-types test-wasm test-pkg test-e2e test-gateway bench-gateway soak-gateway demo pkg tools bench-poll bench-client
 
 ## Run every test.
-test: tools lint test-native test-types test-wasm test-pkg test-e2e test-gateway
+test: tools lint test-native test-types test-wasm test-pkg publish-check test-e2e test-gateway
 
 tools:
 	scripts/install-tools.sh
@@ -16,6 +16,7 @@ tools:
 lint:
 	cargo clippy --workspace --all-targets --all-features -- -D warnings
 	cargo clippy --lib --target wasm32-unknown-unknown --all-features -- -D warnings
+	cargo clippy --lib --example web_app --target wasm32-unknown-unknown -- -D warnings
 
 ## The pure core and the emulator, natively.
 test-native:
@@ -33,10 +34,17 @@ test-wasm:
 	WASM_BINDGEN_USE_BROWSER=1 WASM_BINDGEN_TEST_TIMEOUT=600 \
 	  scripts/with-emulator.sh cargo test --target wasm32-unknown-unknown --test wasm
 
-## The packed tarball in an empty project: Node ESM, a page in Chromium, a Worker in workerd.
+## The packed tarball in an empty project: Node ESM, a page in Chromium, a Worker in workerd;
+## then the client's contract off the happy path, in Node and Chromium, on a scripted server.
 test-pkg: pkg
 	scripts/install-tools.sh browser npm
 	scripts/with-emulator.sh node tests/pkg/check.mjs
+	node tests/pkg/contract.mjs
+
+## Both registries would take the package as it is.
+publish-check: pkg
+	cargo package -p luma-extend --allow-dirty
+	cd pkg && npm publish --dry-run
 
 ## The demo page end to end in headless Chromium (screenshots in test-output/).
 test-e2e: pkg
@@ -64,11 +72,17 @@ demo: tools
 	scripts/demo.sh
 
 ## The npm package in pkg/: wasm-bindgen (the pinned CLI) and wasm-opt from npm's binaryen.
+## Two builds: the client (every entry; no serde_json, no HMAC), and the client with
+## verifyWebhook for the luma-extend/webhooks entry (servers).
 pkg:
 	scripts/install-tools.sh wasm npm
 	cargo build --lib --release --target wasm32-unknown-unknown
+	cp $(WASM) target/luma_extend.browser.wasm
 	wasm-bindgen --target web --out-dir pkg/dist --out-name luma_extend $(WASM)
 	node_modules/.bin/wasm-opt -Oz pkg/dist/luma_extend_bg.wasm -o pkg/dist/luma_extend_bg.wasm
+	cargo build --lib --release --target wasm32-unknown-unknown --features webhooks
+	wasm-bindgen --target web --out-dir pkg/dist/webhooks --out-name luma_extend $(WASM)
+	node_modules/.bin/wasm-opt -Oz pkg/dist/webhooks/luma_extend_bg.wasm -o pkg/dist/webhooks/luma_extend_bg.wasm
 
 ## Size beside the lumaai SDK, wait() lag per provider, and 500 jobs through 20 % faults.
 bench-client: pkg

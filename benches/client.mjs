@@ -1,11 +1,14 @@
 // make bench-client: the package's size beside the official lumaai SDK, wait() lag per
 // provider against the emulator at --speed 1, and 500 jobs through 20 % injected faults.
-import { readFileSync } from "node:fs";
+import { execFileSync } from "node:child_process";
+import { mkdtempSync, readFileSync } from "node:fs";
+import { tmpdir } from "node:os";
 import { dirname, join } from "node:path";
 import { fileURLToPath } from "node:url";
 import { gzipSync } from "node:zlib";
 import * as esbuild from "esbuild";
 import { LumaClient, LumaError } from "../pkg/node.js";
+import { sizesByCrate } from "./lib/wasm-sizes.mjs";
 
 const root = join(dirname(fileURLToPath(import.meta.url)), "..");
 const emulator = process.env.LUMA_EMULATOR_URL;
@@ -18,20 +21,40 @@ const base = (p) => (p === "luma" ? `${emulator}/dream-machine/v1` : emulator);
 const quantile = (xs, q) => [...xs].sort((a, b) => a - b)[Math.min(xs.length - 1, Math.floor(q * xs.length))];
 
 // 1. Size: each bundled the same way (esbuild, minified, browser) and gzip -9.
-async function bundle(contents) {
+async function bundle(contents, platform = "browser") {
   const out = await esbuild.build({
     stdin: { contents, resolveDir: root, loader: "js" }, bundle: true, minify: true, format: "esm",
-    platform: "browser", write: false, logLevel: "error", external: ["*.wasm"],
+    platform, write: false, logLevel: "error", external: ["*.wasm", "node:*"],
   });
   return out.outputFiles[0].contents;
 }
 const job = `const g = await client.generate({ prompt: "A jellyfish" }); console.log(await client.get(g.id));`;
-const oursJs = await bundle(`import { LumaClient } from "./pkg/browser.js"; const client = new LumaClient({ apiKey: "k" }); ${job}`);
-const wasmGzip = gz(readFileSync(join(root, "pkg/dist/luma_extend_bg.wasm"))) + gz(oursJs);
+const wasmBytes = readFileSync(join(root, "pkg/dist/luma_extend_bg.wasm"));
+const entry = async (file, platform) => gz(await bundle(`import { LumaClient } from "./pkg/${file}"; const client = new LumaClient({ apiKey: "k" }); ${job}`, platform));
+const browserJs = await entry("browser.js", "browser");
+const nodeJs = await entry("node.js", "node");
+const wasmGzip = gz(wasmBytes) + browserJs;
 const lumaaiJs = await bundle(`import LumaAI from "lumaai"; const client = new LumaAI({ authToken: "k" });
   const g = await client.generations.create({ prompt: "A jellyfish", model: "ray-2" }); console.log(await client.generations.get(g.id));`);
 const lumaaiGzip = gz(lumaaiJs);
-console.log(`size (gzip -9): luma-extend browser entry ${wasmGzip} B (wasm ${gz(readFileSync(join(root, "pkg/dist/luma_extend_bg.wasm")))} + js ${gz(oursJs)}); lumaai create+get bundle ${lumaaiGzip} B`);
+console.log(`size (gzip -9): luma-extend browser entry ${wasmGzip} B (wasm ${gz(wasmBytes)} + js ${browserJs}); node entry ${gz(wasmBytes) + nodeJs} B (js ${nodeJs}); lumaai create+get bundle ${lumaaiGzip} B`);
+
+// What the browser wasm is made of: the same build, optimised the same way but keeping names.
+const named = mkdtempSync(join(tmpdir(), "luma-size-"));
+execFileSync("wasm-bindgen", ["--target", "web", "--out-dir", named, "--out-name", "x", join(root, "target/luma_extend.browser.wasm")]);
+execFileSync(join(root, "node_modules/.bin/wasm-opt"), ["-Oz", "-g", join(named, "x_bg.wasm"), "-o", join(named, "named.wasm")]);
+const made = sizesByCrate(readFileSync(join(named, "named.wasm")));
+const top = made.crates.slice(0, 10).map(([c, n]) => `${c} ${(n / 1024).toFixed(1)}`).join(", ");
+console.log(`browser wasm, KiB before gzip: code ${(made.code / 1024).toFixed(1)} (by crate: ${top}), data ${(made.data / 1024).toFixed(1)}`);
+
+// Import + instantiate in Node, each in a fresh process, median of 7, beside lumaai's import.
+function startupMs(code) {
+  const runs = Array.from({ length: 7 }, () => Number(execFileSync("node", ["--input-type=module", "-e", code], { cwd: root, encoding: "utf8" }).trim()));
+  return quantile(runs, 0.5);
+}
+const oursMs = startupMs(`const t = performance.now(); const { LumaClient } = await import("./pkg/node.js"); new LumaClient({ apiKey: "k" }); console.log((performance.now() - t).toFixed(1));`);
+const theirsMs = startupMs(`const t = performance.now(); const { default: LumaAI } = await import("lumaai"); new LumaAI({ authToken: "k" }); console.log((performance.now() - t).toFixed(1));`);
+console.log(`node import + instantiate (median of 7 fresh processes): luma-extend ${oursMs} ms, lumaai ${theirsMs} ms`);
 
 // A client that counts its requests.
 function counted(provider, extra = {}) {
@@ -71,7 +94,7 @@ await admin("faults", {
 });
 let unhandled = 0;
 process.on("unhandledRejection", () => unhandled++);
-const clients = Object.fromEntries(PROVIDERS.map((p) => [p, counted(p, { typicalJobMs: 400, timeoutMs: 5000 }).client]));
+const clients = Object.fromEntries(PROVIDERS.map((p) => [p, counted(p, { typicalJobMs: 1000, timeoutMs: 5000 }).client]));
 const learned = new Set();
 const outcome = { completed: 0, failed: 0, lost: 0 };
 const reasons = {};
@@ -106,5 +129,5 @@ const orphaned = orphans.length;
 const orphansBy = orphans.reduce((m, j) => ({ ...m, [j.protocol]: (m[j.protocol] ?? 0) + 1 }), {});
 console.log(`chaos: ${JOBS} jobs, faults ${JSON.stringify(counters.faults_injected)}`);
 console.log(`  completed ${outcome.completed}, failed with a clear error ${outcome.failed} ${JSON.stringify(reasons)}, lost ${outcome.lost}, duplicate creates ${counters.duplicate_creates}, orphaned ${orphaned} ${JSON.stringify(orphansBy)}, unhandled rejections ${unhandled}`);
-console.log(`client: wasm_gzip_bytes=${wasmGzip} lumaai_gzip_bytes=${lumaaiGzip} lost=${outcome.lost} duplicate_creates=${counters.duplicate_creates} orphaned=${orphaned}`);
+console.log(`client: wasm_gzip_bytes=${wasmGzip} lumaai_gzip_bytes=${lumaaiGzip} lost=${outcome.lost} duplicate_creates=${counters.duplicate_creates} orphaned=${orphaned} browser_gzip_bytes=${wasmGzip}`);
 process.exit(outcome.lost === 0 && unhandled === 0 && counters.duplicate_creates === 0 ? 0 : 1);

@@ -1,8 +1,7 @@
 //! The polling schedule in virtual time: 10,000 simulated jobs per situation, against a fixed
 //! 3-second loop. Run with `make bench-poll`; the last line is machine-readable.
 
-use luma_extend::client::Rng;
-use luma_extend::poll::{Action, PollConfig, Schedule};
+use luma_extend::poll::{Action, PollConfig, Rng, Schedule};
 use luma_extend::{Generation, ProviderKind, State};
 
 const JOBS: usize = 10_000;

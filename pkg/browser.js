@@ -5,4 +5,4 @@ import { setup } from "./setup.js";
 await glue.default({ module_or_path: new URL("./dist/luma_extend_bg.wasm", import.meta.url) });
 
 export const LumaError = setup(glue);
-export const { LumaClient, verifyWebhook } = glue;
+export const { LumaClient } = glue;

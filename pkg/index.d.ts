@@ -22,14 +22,37 @@ export interface ClientOptions {
   apiKey: string;
   /** The emulator, your gateway, or a compatible reseller. Required for "gateway". */
   baseUrl?: string;
-  /** Per HTTP request. */
+  /**
+   * Per HTTP request, in ms, its answer's body included: a request still running then is
+   * aborted and counts as a `timeout` (retried as the retry rule allows). Positive; `Infinity`
+   * (or leaving it out) for none.
+   */
   timeoutMs?: number;
-  /** Transient failures, per request. Default 2. */
+  /** Retries of a transient failure, per request: a whole number 0..10. Default 2. */
   maxRetries?: number;
-  /** Used instead of the global fetch. */
-  fetch?: typeof fetch;
-  /** How long this provider's jobs usually take, in ms; polling plans around it. Default 110000. */
+  /** Used instead of the global fetch; it is handed a `Request`. */
+  fetch?: (input: Request, init?: RequestInit) => Promise<Response>;
+  /**
+   * How long this provider's jobs usually take, in ms (1000..86400000); polling plans around
+   * it. Default 110000.
+   */
   typicalJobMs?: number;
+}
+
+/** Options of one call: generate, extend, get, getMany, list, delete. */
+export interface RequestOptions {
+  /** Aborting it rejects the call with "aborted" at once and cancels its request. */
+  signal?: AbortSignal;
+  /** The whole call's budget in ms, retries included; rejects with "timeout". `Infinity` for none. */
+  timeoutMs?: number;
+}
+
+/** A page of list(): newest first. */
+export interface ListOptions extends RequestOptions {
+  /** 1..100. Default 10. */
+  limit?: number;
+  /** Default 0. */
+  offset?: number;
 }
 
 export type Keyframe = { type: "image"; url: string } | { type: "generation"; id: string };
@@ -67,8 +90,12 @@ export interface ExtendRequest {
 }
 
 export interface WaitOptions {
+  /** Aborting it rejects with "aborted" at once and stops polling. */
   signal?: AbortSignal;
-  /** Overall deadline for the wait; rejects with code "timeout". */
+  /**
+   * Overall deadline for the wait, in ms; rejects with code "timeout". Any length (waits past
+   * 2^31 ms are chained); `Infinity` for none.
+   */
   timeoutMs?: number;
   /** Called on every state or progress change. */
   onProgress?: (generation: Generation) => void;
@@ -93,7 +120,11 @@ export interface Generation {
 
 export interface ValidationIssue {
   field: string;
-  rule: "required" | "min_length" | "max_length" | "one_of" | "uuid" | "url_scheme" | "loop" | "unsupported" | "parent_state";
+  rule:
+    | "required" | "min_length" | "max_length" | "one_of" | "uuid" | "url_scheme" | "loop"
+    | "unsupported" | "parent_state"
+    /** A value of the wrong type, a key the object does not have, a number out of bounds. */
+    | "type" | "unknown" | "range";
   message: string;
 }
 
@@ -103,30 +134,28 @@ export declare class LumaError extends Error {
   readonly provider: ProviderName;
   readonly status?: number;
   readonly retryable: boolean;
+  /**
+   * A create failed in a way that leaves the job's fate unknown (the connection dropped after
+   * sending, a 5xx, a garbled answer): the provider may have made, and billed, the job, so it
+   * was not retried. False for every other error, validation errors included.
+   */
+  readonly mayHaveBeenCreated: boolean;
   readonly issues?: ValidationIssue[];
   readonly retryAfterMs?: number;
   /** The failed generation, for "generation_failed". */
   readonly generation?: Generation;
 }
 
-/**
- * Verifies a Standard Webhooks delivery (webhook-id, webhook-timestamp, webhook-signature; a
- * `whsec_` secret; ±5 minutes) and returns the parsed JSON body. Throws a LumaError with code
- * "unauthorized" when the signature, the timestamp or the headers are wrong.
- */
-export declare function verifyWebhook(
-  secret: string,
-  body: string,
-  headers: Headers | Record<string, string>,
-  nowSeconds?: number,
-): unknown;
-
 export declare class LumaClient {
   constructor(options: ClientOptions);
-  generate(request: GenerateRequest): Promise<Generation>;
-  extend(request: ExtendRequest): Promise<Generation>;
-  get(id: string): Promise<Generation>;
-  getMany(ids: string[]): Promise<Generation[]>;
+  generate(request: GenerateRequest, options?: RequestOptions): Promise<Generation>;
+  extend(request: ExtendRequest, options?: RequestOptions): Promise<Generation>;
+  get(id: string, options?: RequestOptions): Promise<Generation>;
+  getMany(ids: string[], options?: RequestOptions): Promise<Generation[]>;
+  /** Newest first. Luma and the gateway; rejects "unsupported" elsewhere, before sending. */
+  list(options?: ListOptions): Promise<Generation[]>;
+  /** Luma and the gateway; rejects "unsupported" elsewhere, before sending. */
+  delete(id: string, options?: RequestOptions): Promise<void>;
   /** Resolves when completed; rejects with "generation_failed", "timeout" or "aborted". */
   wait(id: string, options?: WaitOptions): Promise<Generation>;
   waitAll(ids: string[], options?: WaitOptions): Promise<Generation[]>;

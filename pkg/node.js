@@ -6,4 +6,4 @@ import { setup } from "./setup.js";
 glue.initSync({ module: readFileSync(new URL("./dist/luma_extend_bg.wasm", import.meta.url)) });
 
 export const LumaError = setup(glue);
-export const { LumaClient, verifyWebhook } = glue;
+export const { LumaClient } = glue;

@@ -1,8 +1,10 @@
 // Shared by the entry files, after the wasm is initialised: the parts of the contract that
 // wasm-bindgen cannot declare (async iteration of watch(), the LumaError class).
 export function setup(glue) {
-  glue.Watch.prototype[Symbol.asyncIterator] = function () {
-    return this;
-  };
+  if (glue.Watch) {
+    glue.Watch.prototype[Symbol.asyncIterator] = function () {
+      return this;
+    };
+  }
   return glue.lumaErrorClass();
 }

@@ -6,4 +6,4 @@ import { setup } from "./setup.js";
 glue.initSync({ module: wasm });
 
 export const LumaError = setup(glue);
-export const { LumaClient, verifyWebhook } = glue;
+export const { LumaClient } = glue;

@@ -48,6 +48,10 @@ pub struct Error {
     #[serde(skip_serializing_if = "Option::is_none")]
     pub status: Option<u16>,
     pub retryable: bool,
+    /// A create failed in a way that leaves the job's fate unknown (the connection dropped after
+    /// sending, a 5xx, a garbled answer): the provider may have made, and billed, the job.
+    /// Trying again could pay twice, so `retryable` is false.
+    pub may_have_been_created: bool,
     /// Validation problems, every one of them, each naming its field and rule.
     #[serde(skip_serializing_if = "Vec::is_empty")]
     pub issues: Vec<Issue>,
@@ -74,6 +78,7 @@ impl Error {
             provider,
             status: None,
             retryable,
+            may_have_been_created: false,
             issues: Vec::new(),
             retry_after_ms: None,
             generation: None,

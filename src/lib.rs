@@ -5,6 +5,8 @@
 //! - [`provider`]: each provider's wire protocol as plain HTTP data in and out.
 //! - [`poll`]: when to ask again, as a state machine with time as an input.
 //! - [`client`]: the async client over a [`client::Transport`], with one retry rule.
+//! - `web` (wasm32): the client on gloo-net and the platform's timers, for Rust wasm apps.
+//! - `wasm` (wasm32): the npm package's JS boundary, a thin adapter over `web`.
 //! - `webhook` (feature `webhooks`): Standard Webhooks signing and verification, and APIFRAME's
 //!   shared secret.
 #![cfg_attr(
@@ -21,6 +23,8 @@ pub mod poll;
 pub mod provider;
 #[cfg(target_arch = "wasm32")]
 pub mod wasm;
+#[cfg(target_arch = "wasm32")]
+pub mod web;
 #[cfg(feature = "webhooks")]
 pub mod webhook;
 

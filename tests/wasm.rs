@@ -103,7 +103,7 @@ async fn err(p: Promise) -> (String, JsValue) {
 }
 
 async fn generate_and_wait(c: &LumaClient, prompt: &str) -> Value {
-    let g = ok(c.generate(js(json!({ "prompt": prompt, "aspectRatio": "16:9" })))).await;
+    let g = ok(c.generate(js(json!({ "prompt": prompt, "aspectRatio": "16:9" })), JsValue::UNDEFINED)).await;
     ok(c.wait(g["id"].as_str().unwrap().into(), JsValue::UNDEFINED)).await
 }
 
@@ -120,7 +120,7 @@ async fn generate_wait_extend(provider: &str, backward: bool) {
     let direction = if backward { "backward" } else { "forward" };
     let ext = ok(c.extend(js(
         json!({ "generationId": parent["id"], "prompt": "It swims away", "direction": direction }),
-    )))
+    ), JsValue::UNDEFINED))
     .await;
     let on_progress =
         wasm_bindgen::closure::Closure::<dyn FnMut(JsValue)>::new(move |g: JsValue| {
@@ -131,10 +131,10 @@ async fn generate_wait_extend(provider: &str, backward: bool) {
     let done = ok(c.wait(ext["id"].as_str().unwrap().into(), opts.into())).await;
     assert_eq!(done["state"], "completed");
     assert_ne!(done["videoUrl"], parent["videoUrl"]);
-    let both = ok(c.get_many(vec![
-        parent["id"].as_str().unwrap().into(),
-        ext["id"].as_str().unwrap().into(),
-    ]))
+    let both = ok(c.get_many(
+        js(json!([parent["id"], ext["id"]])),
+        JsValue::UNDEFINED,
+    ))
     .await;
     assert_eq!(both[0]["id"], parent["id"]);
     assert_eq!(both[1]["id"], ext["id"]);
@@ -145,7 +145,7 @@ async fn backward_is_unsupported_and_sends_nothing(provider: &str) {
     reset().await;
     let c = client(provider);
     let before = counters().await;
-    let (code, e) = err(c.extend(js(json!({ "generationId": "0f3ea4aa-10e7-4dae-af0b-263ab4ac45f9", "prompt": "before", "direction": "backward" })))).await;
+    let (code, e) = err(c.extend(js(json!({ "generationId": "0f3ea4aa-10e7-4dae-af0b-263ab4ac45f9", "prompt": "before", "direction": "backward" })), JsValue::UNDEFINED)).await;
     assert_eq!(code, "unsupported");
     assert_eq!(rust(&get(&e, "issues"))[0]["field"], "direction");
     assert_eq!(
@@ -158,7 +158,7 @@ async fn backward_is_unsupported_and_sends_nothing(provider: &str) {
 async fn moderated_prompt_fails_with_reason(provider: &str) {
     reset().await;
     let c = client(provider);
-    let g = ok(c.generate(js(json!({ "prompt": "a blacklisted scene" })))).await;
+    let g = ok(c.generate(js(json!({ "prompt": "a blacklisted scene" })), JsValue::UNDEFINED)).await;
     let (code, e) = err(c.wait(g["id"].as_str().unwrap().into(), JsValue::UNDEFINED)).await;
     assert_eq!(code, "generation_failed");
     let reason = rust(&get(&e, "generation"))["failureReason"]
@@ -178,14 +178,14 @@ async fn retries_429_and_5xx(provider: &str) {
     // Creates are retried on 429 only; reads on 429 and 5xx. Faults are seeded and this
     // sequence of requests is fixed, so the same faults are injected on every run.
     faults(json!({ "seed": 7, "rate_429": 0.5, "retry_after_s": 0 })).await;
-    let g = ok(c.generate(js(json!({ "prompt": "A jellyfish in the ocean" })))).await;
+    let g = ok(c.generate(js(json!({ "prompt": "A jellyfish in the ocean" })), JsValue::UNDEFINED)).await;
     let id: String = g["id"].as_str().unwrap().into();
     faults(json!({ "seed": 8, "rate_429": 0.2, "retry_after_s": 0, "rate_500": 0.1, "rate_502": 0.1, "rate_503": 0.1 })).await;
     for _ in 0..6 {
-        assert_eq!(ok(c.get(id.clone())).await["id"], g["id"]);
+        assert_eq!(ok(c.get(id.clone().into(), JsValue::UNDEFINED)).await["id"], g["id"]);
     }
     faults(json!({})).await;
-    let done = ok(c.wait(id, JsValue::UNDEFINED)).await;
+    let done = ok(c.wait(id.into(), JsValue::UNDEFINED)).await;
     assert_eq!(done["state"], "completed");
     let n = counters().await;
     let injected: u64 = n["faults_injected"]
@@ -212,7 +212,7 @@ async fn slow_job(provider: &str) -> (LumaClient, Value) {
     )
     .await;
     let c = client(provider);
-    let g = ok(c.generate(js(json!({ "prompt": "A very slow jellyfish" })))).await;
+    let g = ok(c.generate(js(json!({ "prompt": "A very slow jellyfish" })), JsValue::UNDEFINED)).await;
     (c, g)
 }
 
@@ -303,7 +303,7 @@ async fn invalid_request_names_every_field_and_sends_nothing() {
     reset().await;
     let before = counters().await;
     let c = client("luma");
-    let (code, e) = err(c.generate(js(json!({ "prompt": "hi", "aspectRatio": "19:9" })))).await;
+    let (code, e) = err(c.generate(js(json!({ "prompt": "hi", "aspectRatio": "19:9" })), JsValue::UNDEFINED)).await;
     assert_eq!(code, "invalid_request");
     let issues = rust(&get(&e, "issues"));
     let fields: Vec<&str> = issues

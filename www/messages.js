@@ -27,14 +27,19 @@ function headline(e, name) {
     }
     case "unauthorized": return "The key was not accepted. The demo fills in its own key; reload the page if you changed it.";
     case "rate_limited": return "Too many requests at once. Wait a few seconds and try again.";
-    case "network": return `Couldn't reach the server — is make demo still running?${/may have reached/.test(e.message) ? " The request may have arrived; check the timeline before retrying." : ""}`;
-    case "server_error": return `The server had a problem on its side${e.status ? ` (HTTP ${e.status})` : ""}. Try again in a moment.`;
+    case "network": return `Couldn't reach the server — is make demo still running?${maybeMade(e)}`;
+    case "server_error": return `The server had a problem on its side${e.status ? ` (HTTP ${e.status})` : ""}.${maybeMade(e) || " Try again in a moment."}`;
     case "bad_response": return "The server answered with something this page doesn't understand. Try again.";
     case "timeout": return "This is taking much longer than usual, so the page stopped waiting.";
     case "aborted": return "Cancelled. The page stopped waiting for this clip.";
     case "not_found": return "The server doesn't know this clip (any more).";
     default: return e.message;
   }
+}
+
+/** A create whose fate is unknown: say so, so nobody pays twice by clicking again. */
+function maybeMade(e) {
+  return e.mayHaveBeenCreated ? " The clip may have been made anyway; check the timeline before trying again." : "";
 }
 
 /** "prompt is too short: …" → "Prompt is too short: …". */

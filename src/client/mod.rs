@@ -11,11 +11,11 @@ use std::collections::HashMap;
 use std::rc::Rc;
 
 pub use race::{race, Either};
-pub use retry::{backoff_ms, retry_delay, retryable_status, Rng};
+pub use retry::{backoff_ms, retry_delay, retryable_status};
 
 use crate::error::{Error, ErrorCode};
 use crate::model::{ExtendRequest, GenerateRequest, Generation, Issue, State};
-use crate::poll::retry_after_ms;
+use crate::poll::{retry_after_ms, Rng};
 use crate::provider::{GetManyCall, HttpRequest, HttpResponse, Provider};
 
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
@@ -145,13 +145,16 @@ impl<T: Transport, C: Timer> Client<T, C> {
             Ok(g) => return Ok(g),
             Err(e) => e,
         };
-        let unknown_fate = matches!(
-            err.code,
-            ErrorCode::Network
-                | ErrorCode::Timeout
-                | ErrorCode::BadResponse
-                | ErrorCode::ServerError
-        );
+        // A refused connection sent nothing: there is nothing to look for.
+        let nothing_sent = err.code == ErrorCode::Network && !err.may_have_been_created;
+        let unknown_fate = !nothing_sent
+            && matches!(
+                err.code,
+                ErrorCode::Network
+                    | ErrorCode::Timeout
+                    | ErrorCode::BadResponse
+                    | ErrorCode::ServerError
+            );
         let err = match (unknown_fate, self.provider.list_recent(0).is_some(), body) {
             (true, true, Some(sent)) => match self.reconcile(&sent).await {
                 Some(found) => return found,
@@ -226,6 +229,21 @@ impl<T: Transport, C: Timer> Client<T, C> {
             .collect()
     }
 
+    /// A page of generations, newest first (luma and the gateway; `unsupported` elsewhere).
+    pub async fn list(&self, limit: u32, offset: u32) -> Result<Vec<Generation>, Error> {
+        self.fetch_batch(self.provider.list(limit, offset)?).await
+    }
+
+    /// Deletes a generation (luma and the gateway; `unsupported` elsewhere).
+    pub async fn delete(&self, id: &str) -> Result<(), Error> {
+        let resp = self.send(self.provider.delete(id)?).await?;
+        self.provider
+            .parse_deleted(&resp)
+            .map_err(|e| with_retry_after(e, &resp, self.timer.now_ms()))?;
+        self.known.borrow_mut().remove(id);
+        Ok(())
+    }
+
     fn remember(&self, g: &Generation) {
         let mut known = self.known.borrow_mut();
         let state = known.get(&g.id).map_or(g.state, |s| s.advance(g.state));
@@ -287,20 +305,30 @@ impl<T: Transport, C: Timer> Client<T, C> {
         };
         let maybe_sent =
             billable && e.kind != TransportErrorKind::Connect && code != ErrorCode::Aborted;
-        let mut err = Error::new(code, self.provider.kind, e.message);
+        let err = Error::new(code, self.provider.kind, e.message);
         if maybe_sent {
-            // Retrying could pay twice: the server may have created the generation already.
-            err.message.push_str(MAYBE_CREATED);
-            err.retryable = false;
+            maybe_created(err)
+        } else {
+            err
         }
-        err
     }
 }
 
 /// A create answered with an error status other than 429 (a 5xx, 408) may have made the job
 /// anyway: trying again could pay twice, so the error is not retryable and says why.
-fn ambiguous_create(mut err: Error) -> Error {
-    if err.retryable && err.status.is_some_and(|s| s != 429) {
+fn ambiguous_create(err: Error) -> Error {
+    let garbled = err.code == ErrorCode::BadResponse;
+    if garbled || (err.retryable && err.status.is_some_and(|s| s != 429)) {
+        maybe_created(err)
+    } else {
+        err
+    }
+}
+
+/// Retrying could pay twice: the server may have created the generation already.
+fn maybe_created(mut err: Error) -> Error {
+    if !err.may_have_been_created {
+        err.may_have_been_created = true;
         err.retryable = false;
         err.message.push_str(MAYBE_CREATED);
     }

@@ -1,18 +1,17 @@
 //! The one retry rule for every provider, as pure functions of what happened.
 
 use crate::poll::retry_after_ms;
+pub use crate::provider::retryable_status;
 use crate::provider::HttpResponse;
 
 use super::{TransportError, TransportErrorKind};
 
 pub const MAX_RETRY_AFTER_MS: u64 = 60_000;
+/// A Retry-After of 0 s, or a date in the past, still waits this long.
+pub const MIN_RETRY_AFTER_MS: u64 = 250;
 const BASE_BACKOFF_MS: u64 = 500;
 const MAX_BACKOFF_MS: u64 = 8_000;
 
-/// Whether a status is worth another try: timeouts, conflicts, rate limits, server errors.
-pub fn retryable_status(status: u16) -> bool {
-    matches!(status, 408 | 409 | 429 | 500..=599)
-}
 
 /// The delay before retry number `attempt + 1`, or `None` to stop. A billable request (a
 /// create) is retried only when it provably never reached the server or the server said 429.
@@ -29,8 +28,8 @@ pub fn retry_delay(
     }
     match outcome {
         Ok(resp) if retryable_status(resp.status) && (!billable || resp.status == 429) => {
-            let asked =
-                retry_after_ms(&resp.headers, now_unix_ms).map(|ms| ms.min(MAX_RETRY_AFTER_MS));
+            let asked = retry_after_ms(&resp.headers, now_unix_ms)
+                .map(|ms| ms.clamp(MIN_RETRY_AFTER_MS, MAX_RETRY_AFTER_MS));
             Some(asked.unwrap_or_else(|| backoff_ms(attempt, jitter)))
         }
         Ok(_) => None,
@@ -52,29 +51,10 @@ pub fn backoff_ms(attempt: u32, jitter: f64) -> u64 {
     (full as f64 * (1.0 - 0.25 * jitter.clamp(0.0, 1.0))) as u64
 }
 
-/// splitmix64: a small seeded generator, enough for jitter.
-#[derive(Clone, Debug)]
-pub struct Rng(u64);
-
-impl Rng {
-    pub fn new(seed: u64) -> Rng {
-        Rng(seed)
-    }
-
-    /// A number in [0, 1).
-    pub fn next_f64(&mut self) -> f64 {
-        self.0 = self.0.wrapping_add(0x9E37_79B9_7F4A_7C15);
-        let mut z = self.0;
-        z = (z ^ (z >> 30)).wrapping_mul(0xBF58_476D_1CE4_E5B9);
-        z = (z ^ (z >> 27)).wrapping_mul(0x94D0_49BB_1331_11EB);
-        z ^= z >> 31;
-        (z >> 11) as f64 / (1u64 << 53) as f64
-    }
-}
-
 #[cfg(test)]
 mod tests {
     use super::*;
+    use crate::poll::Rng;
 
     fn status(s: u16) -> Result<HttpResponse, TransportError> {
         Ok(HttpResponse::new(s, ""))

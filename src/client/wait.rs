@@ -16,8 +16,19 @@ impl<T: Transport, C: Timer> Client<T, C> {
     ) -> Result<Generation, Error> {
         let now = self.timer.now_ms();
         let config = self.poll_config(opts.deadline_ms);
-        let mut schedule = Schedule::new(config, now, now, self.wait_seed(&opts));
+        let seed = self.wait_seed(&opts);
+        // An id this client has not seen may be an old job: look at once, then plan from its
+        // `created_at`.
+        let unseen = !self.known.borrow().contains_key(id);
+        let start = if unseen {
+            now.saturating_sub(config.first_check_ms)
+        } else {
+            now
+        };
+        let mut schedule = Schedule::new(config.clone(), start, now, seed);
+        let mut anchored = false;
         let mut last: Option<Generation> = None;
+        let mut last_answer: Option<u64> = None;
         loop {
             let now = self.timer.now_ms();
             match schedule.poll(now) {
@@ -28,6 +39,9 @@ impl<T: Transport, C: Timer> Client<T, C> {
                         .await
                 }
                 Action::FetchNow => {
+                    if !self.keep_gap(last_answer, opts.deadline_ms).await {
+                        return Err(self.timed_out(id, last.as_ref()));
+                    }
                     let request = self.provider.get(id, schedule.wait_for());
                     let answer = match opts.deadline_ms {
                         Some(d) => {
@@ -39,8 +53,15 @@ impl<T: Transport, C: Timer> Client<T, C> {
                         None => self.fetch_one(request).await,
                     };
                     let now = self.timer.now_ms();
+                    last_answer = Some(now);
                     match answer {
                         Ok(g) => {
+                            if !anchored {
+                                anchored = true;
+                                if let Some(created) = created_ms(&g).filter(|c| *c < start) {
+                                    schedule = Schedule::new(config.clone(), created, now, seed);
+                                }
+                            }
                             schedule.observe(now, &g);
                             if let Some(g) = newer(last.as_ref(), g) {
                                 on_change(&g);
@@ -77,6 +98,19 @@ impl<T: Transport, C: Timer> Client<T, C> {
             .unwrap_or_else(|| (self.rng.borrow_mut().next_f64() * u64::MAX as f64) as u64)
     }
 
+    /// Holds off until [`MIN_POLL_GAP_MS`] after the last answer. False when the deadline comes
+    /// first (having slept until it).
+    pub(super) async fn keep_gap(&self, last_answer: Option<u64>, deadline_ms: Option<u64>) -> bool {
+        let Some(answered) = last_answer else { return true };
+        let now = self.timer.now_ms();
+        let at = answered + MIN_POLL_GAP_MS;
+        let deadline = deadline_ms.unwrap_or(u64::MAX);
+        if at > now {
+            self.sleep_until(at.min(deadline), now).await;
+        }
+        at <= deadline
+    }
+
     pub(super) async fn sleep_until(&self, t: u64, now: u64) {
         self.timer.sleep(t.saturating_sub(now)).await
     }
@@ -89,6 +123,15 @@ impl<T: Transport, C: Timer> Client<T, C> {
             format!("generation {id} is still {state} at the deadline"),
         )
     }
+}
+
+/// No server answer can make a wait ask again sooner than this: not a 0 s Retry-After, not a
+/// long-poll that a proxy answers at once.
+pub const MIN_POLL_GAP_MS: u64 = 500;
+
+/// When the job was created, by the provider's clock.
+fn created_ms(g: &Generation) -> Option<u64> {
+    crate::model::parse_rfc3339_ms(g.created_at.as_deref()?)
 }
 
 /// `g` if it moves the generation on (a new state, or new progress); stale answers are dropped.

@@ -55,6 +55,7 @@ impl<T: Transport, C: Timer> Client<T, C> {
                 });
             }
         }
+        let mut last_answer: Option<u64> = None;
         loop {
             let now = self.timer.now_ms();
             let mut due: Vec<String> = Vec::new();
@@ -79,6 +80,10 @@ impl<T: Transport, C: Timer> Client<T, C> {
                     .await;
                 continue;
             }
+            if !self.keep_gap(last_answer, opts.deadline_ms).await {
+                return Err(self.timed_out_all(&waits));
+            }
+            let now = self.timer.now_ms();
             // A batch costs one request however full: the ids due soonest after these ride along.
             let room = match batch_max {
                 0 => 0,
@@ -97,6 +102,7 @@ impl<T: Transport, C: Timer> Client<T, C> {
                 None => self.fetch_due(&due, &extras).await,
             };
             let now = self.timer.now_ms();
+            last_answer = Some(now);
             for (id, answer) in answers {
                 let Some(w) = waits.iter_mut().find(|w| w.id == id) else {
                     continue;

@@ -282,10 +282,7 @@ impl fmt::Display for Value {
             Value::Null => f.write_str("null"),
             Value::Bool(b) => write!(f, "{b}"),
             Value::Number(n) if !n.is_finite() => f.write_str("null"),
-            Value::Number(n) => match as_integer(*n) {
-                Some(i) => write!(f, "{i}"),
-                None => write!(f, "{n}"),
-            },
+            Value::Number(n) => write_number(f, *n),
             Value::String(s) => write_string(f, s),
             Value::Array(items) => {
                 f.write_str("[")?;
@@ -309,6 +306,29 @@ impl fmt::Display for Value {
                 f.write_str("}")
             }
         }
+    }
+}
+
+/// Integers exactly; other numbers to nine decimals, trailing zeros trimmed. Rust's shortest
+/// float printing would add about 20 KB to the browser build for text only messages show.
+fn write_number(f: &mut fmt::Formatter, n: f64) -> fmt::Result {
+    if let Some(i) = as_integer(n) {
+        return write!(f, "{i}");
+    }
+    if n.abs() >= 9e15 {
+        return write!(f, "{}", n as i64);
+    }
+    let sign = if n < 0.0 { "-" } else { "" };
+    let scaled = (n.abs() * 1e9).round() as u64;
+    let (whole, frac) = (scaled / 1_000_000_000, scaled % 1_000_000_000);
+    let mut digits = format!("{frac:09}");
+    while digits.ends_with('0') {
+        digits.pop();
+    }
+    if digits.is_empty() {
+        write!(f, "{sign}{whole}")
+    } else {
+        write!(f, "{sign}{whole}.{digits}")
     }
 }
 
@@ -355,6 +375,19 @@ mod tests {
         m.insert("b", 2.0);
         m.insert("a", 3.0);
         assert_eq!(Value::Object(m).to_string(), r#"{"a":3,"b":2}"#);
+    }
+
+    #[test]
+    fn numbers_print_as_json_would() {
+        for (n, text) in [
+            (0.5, "0.5"),
+            (-2.25, "-2.25"),
+            (3.0, "3"),
+            (1e-10, "0"),
+            (-7.0, "-7"),
+        ] {
+            assert_eq!(Value::Number(n).to_string(), text);
+        }
     }
 
     #[test]

@@ -6,6 +6,7 @@ mod provider_kind;
 mod request;
 mod state;
 mod syntax;
+mod time;
 mod validate;
 
 pub use generation::Generation;
@@ -14,4 +15,5 @@ pub use provider_kind::ProviderKind;
 pub use request::{AspectRatio, Direction, ExtendRequest, GenerateRequest, Keyframe, Keyframes};
 pub use state::State;
 pub use syntax::is_uuid;
+pub use time::parse_rfc3339_ms;
 pub use validate::{validate_extend, validate_generate, Issue};

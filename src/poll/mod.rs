@@ -14,10 +14,11 @@
 //! - with long-poll (aimlapi, the gateway) the server holds the request: ask again at once.
 
 mod retry_after;
+mod rng;
 
 pub use retry_after::retry_after_ms;
+pub use rng::Rng;
 
-use crate::client::Rng;
 use crate::model::{Generation, State};
 use crate::provider::ProviderKind;
 

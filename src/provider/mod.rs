@@ -15,7 +15,7 @@ pub use http::{Body, HttpRequest, HttpResponse, Method};
 
 use crate::error::{Error, ErrorCode};
 use crate::model::{
-    validate_extend, validate_generate, ExtendRequest, GenerateRequest, Generation, State,
+    validate_extend, validate_generate, ExtendRequest, GenerateRequest, Generation, Issue, State,
 };
 
 /// Where each protocol lives and what it can express.
@@ -156,9 +156,44 @@ impl Provider {
     /// A page of the most recent generations, where the protocol can list them (luma and the
     /// gateway); used to find a generation whose create answer was lost.
     pub fn list_recent(&self, page: u32) -> Option<HttpRequest> {
+        self.list(RECONCILE_PAGE, page * RECONCILE_PAGE).ok()
+    }
+
+    /// A page of generations, newest first, where the protocol lists them (luma and the
+    /// gateway); `unsupported` elsewhere, before anything is sent.
+    pub fn list(&self, limit: u32, offset: u32) -> Result<HttpRequest, Error> {
         let (b, k) = (self.base_url.as_str(), self.api_key.as_str());
-        matches!(self.kind, ProviderKind::Luma | ProviderKind::Gateway)
-            .then(|| luma::list(b, k, RECONCILE_PAGE, page * RECONCILE_PAGE))
+        match self.kind {
+            ProviderKind::Luma | ProviderKind::Gateway => Ok(luma::list(b, k, limit, offset)),
+            _ => Err(self.unsupported("list")),
+        }
+    }
+
+    /// Deletes a generation, where the protocol can (luma and the gateway).
+    pub fn delete(&self, id: &str) -> Result<HttpRequest, Error> {
+        let (b, k) = (self.base_url.as_str(), self.api_key.as_str());
+        match self.kind {
+            ProviderKind::Luma | ProviderKind::Gateway => Ok(luma::delete(b, k, id)),
+            _ => Err(self.unsupported("delete")),
+        }
+    }
+
+    /// The answer to a delete: any 2xx is done.
+    pub fn parse_deleted(&self, resp: &HttpResponse) -> Result<(), Error> {
+        if resp.is_success() {
+            Ok(())
+        } else {
+            Err(self.parse_error(resp))
+        }
+    }
+
+    fn unsupported(&self, call: &str) -> Error {
+        let issue = Issue {
+            field: call.into(),
+            rule: "unsupported".into(),
+            message: format!("{} has no {call} call", self.kind.as_str()),
+        };
+        Error::from_issues(self.kind, vec![issue])
     }
 
     /// The calls that fetch `ids`: batches split at the protocol's limit, single gets where it
@@ -244,6 +279,12 @@ impl Provider {
 pub const RECONCILE_PAGE: u32 = 50;
 /// Pages searched at most.
 pub const RECONCILE_PAGES: u32 = 4;
+
+/// Whether a status is worth another try, later: timeouts, conflicts (a concurrent change
+/// settled), rate limits, server errors. The one rule, used by the retry loop and by errors.
+pub fn retryable_status(status: u16) -> bool {
+    matches!(status, 408 | 409 | 429 | 500..=599)
+}
 
 /// Maps an HTTP status to the contract's error code.
 pub fn code_for_status(status: u16) -> ErrorCode {

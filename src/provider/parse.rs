@@ -11,7 +11,7 @@ pub fn json_body(kind: ProviderKind, resp: &HttpResponse) -> Result<Value, Error
         Body::Json(v) => Ok(v.clone()),
         Body::Text(t) => {
             let start: String = t.chars().take(60).collect();
-            let message = format!("the body is not JSON: {start:?}");
+            let message = format!("the body is not JSON: “{start}”");
             Err(bad_response(kind, resp, message))
         }
     }
@@ -27,7 +27,7 @@ pub fn status_error(kind: ProviderKind, resp: &HttpResponse, message: Option<Str
         .filter(|m| !m.trim().is_empty())
         .unwrap_or_else(|| format!("HTTP {}", resp.status));
     let mut e = Error::new(code, kind, text).with_status(resp.status);
-    e.retryable = matches!(resp.status, 408 | 409 | 429 | 500..=599);
+    e.retryable = super::retryable_status(resp.status);
     e
 }
 

@@ -1,42 +1,44 @@
 //! `watch()`: an async iterator of state changes, fed by a background wait. The entry files add
 //! `[Symbol.asyncIterator]`; `return()` (a `break` in for-await) stops the background polling.
+//! `next()` calls made before earlier ones settle are queued and settled in order.
 
 use std::cell::RefCell;
 use std::collections::VecDeque;
 use std::rc::Rc;
 
-use js_sys::{Function, Object, Promise};
+use js_sys::{Function, Object, Promise, Reflect};
 use wasm_bindgen::prelude::*;
-
-use super::js::set;
+use web_sys::AbortController;
 
 #[derive(Default)]
 struct Queue {
     items: VecDeque<Result<JsValue, JsValue>>,
     finished: bool,
-    waiting: Option<(Function, Function)>,
+    waiting: VecDeque<(Function, Function)>,
 }
 
 impl Queue {
     fn settle(&mut self) {
-        let Some((resolve, reject)) = self.waiting.take() else {
-            return;
-        };
-        match self.items.pop_front() {
-            Some(Ok(v)) => drop(resolve.call1(&JsValue::UNDEFINED, &step(v, false))),
-            Some(Err(e)) => drop(reject.call1(&JsValue::UNDEFINED, &e)),
-            None if self.finished => {
-                drop(resolve.call1(&JsValue::UNDEFINED, &step(JsValue::UNDEFINED, true)))
-            }
-            None => self.waiting = Some((resolve, reject)),
+        while let Some((resolve, reject)) = self.waiting.pop_front() {
+            let _ = match self.items.pop_front() {
+                Some(Ok(v)) => resolve.call1(&JsValue::UNDEFINED, &step(v, false)),
+                Some(Err(e)) => reject.call1(&JsValue::UNDEFINED, &e),
+                None if self.finished => {
+                    resolve.call1(&JsValue::UNDEFINED, &step(JsValue::UNDEFINED, true))
+                }
+                None => {
+                    self.waiting.push_front((resolve, reject));
+                    return;
+                }
+            };
         }
     }
 }
 
 fn step(value: JsValue, done: bool) -> JsValue {
     let o = Object::new();
-    set(&o, "value", &value);
-    set(&o, "done", &JsValue::from_bool(done));
+    let _ = Reflect::set(&o, &"value".into(), &value);
+    let _ = Reflect::set(&o, &"done".into(), &JsValue::from_bool(done));
     o.into()
 }
 
@@ -63,12 +65,12 @@ impl Feed {
 #[wasm_bindgen]
 pub struct Watch {
     queue: Rc<RefCell<Queue>>,
-    stop: Function,
+    stop: AbortController,
 }
 
 impl Watch {
     /// `stop` aborts the background wait.
-    pub fn new(stop: Function) -> (Watch, Feed) {
+    pub fn new(stop: AbortController) -> (Watch, Feed) {
         let queue = Rc::new(RefCell::new(Queue::default()));
         (
             Watch {
@@ -87,7 +89,7 @@ impl Watch {
         let queue = self.queue.clone();
         Promise::new(&mut |resolve, reject| {
             let mut q = queue.borrow_mut();
-            q.waiting = Some((resolve, reject));
+            q.waiting.push_back((resolve, reject));
             q.settle();
         })
     }
@@ -95,7 +97,7 @@ impl Watch {
     /// Ends the iteration early and stops polling.
     #[wasm_bindgen(js_name = "return")]
     pub fn stop(&self) -> Promise {
-        let _ = self.stop.call0(&JsValue::UNDEFINED);
+        self.stop.abort();
         let mut q = self.queue.borrow_mut();
         q.items.clear();
         q.finished = true;

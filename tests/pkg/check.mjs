@@ -60,16 +60,17 @@ check("node", JSON.parse(execFileSync("node", [nodeScript], { cwd: project, enco
 
 // verifyWebhook, on the Standard Webhooks specification's published example.
 const webhookScript = join(project, "webhook-check.mjs");
-writeFileSync(webhookScript, `import { verifyWebhook, LumaError } from "luma-extend";
+writeFileSync(webhookScript, `import { verifyWebhook, LumaError } from "luma-extend/webhooks";
+import { LumaError as MainLumaError } from "luma-extend";
 const secret = "whsec_MfKQ9r8GKYqrTwjUPD8ILPZIo2LaLaSw", body = '{"test": 2432232314}';
 const headers = { "webhook-id": "msg_p5jXN8AQM9LWM0D4loKWxJek", "webhook-timestamp": "1614265330", "webhook-signature": "v1,g0hM9SsE+OTPJTGt/tmIKtSyZlE3uFJELVlNIOLJ1OE=" };
 const ok = verifyWebhook(secret, body, new Headers(headers), 1614265330);
 let tampered = "", stale = "";
 try { verifyWebhook(secret, body.replace("4", "5"), headers, 1614265330); } catch (e) { tampered = (e instanceof LumaError) + ":" + e.code; }
 try { verifyWebhook(secret, body, headers, 1614265330 + 301); } catch (e) { stale = e.code; }
-console.log(JSON.stringify({ ok, tampered, stale }));`);
+console.log(JSON.stringify({ ok, tampered, stale, sameClass: MainLumaError === LumaError }));`);
 const hook = JSON.parse(execFileSync("node", [webhookScript], { cwd: project, encoding: "utf8" }).trim());
-assert.deepEqual(hook, { ok: { test: 2432232314 }, tampered: "true:unauthorized", stale: "unauthorized" });
+assert.deepEqual(hook, { ok: { test: 2432232314 }, tampered: "true:unauthorized", stale: "unauthorized", sameClass: true });
 console.log("pkg: verifyWebhook ok");
 
 // 3. A page in headless Chromium, importing the "browser" entry through an import map.

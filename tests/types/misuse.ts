@@ -1,5 +1,6 @@
 // Deliberate misuse: every line marked `expect-error` must be rejected by tsc --strict.
-import { LumaClient, LumaError, verifyWebhook } from "luma-extend";
+import { LumaClient, LumaError } from "luma-extend";
+import { verifyWebhook } from "luma-extend/webhooks";
 
 new LumaClient({ provider: "openai", apiKey: "k" }); // expect-error: unknown provider
 new LumaClient({ provider: "luma" }); // expect-error: apiKey is required
@@ -21,3 +22,12 @@ export function codes(e: LumaError) {
   return e.retryable;
 }
 verifyWebhook("whsec_x", { body: "{}" }); // expect-error: body is a string, headers are required
+client.get("id", { signal: "stop" }); // expect-error: signal is an AbortSignal
+client.generate({ prompt: "x" }, { timeoutMs: "1s" }); // expect-error: timeoutMs is a number
+client.list({ limit: "10" }); // expect-error: limit is a number
+client.delete(42); // expect-error: id is a string
+client.getMany(["a"], { onProgress: () => {} }); // expect-error: onProgress is for waits
+export function ambiguous(e: LumaError): string {
+  return e.mayHaveBeenCreated; // expect-error: a boolean
+}
+import { verifyWebhook as moved } from "luma-extend"; // expect-error: verifyWebhook lives in luma-extend/webhooks

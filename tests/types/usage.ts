@@ -1,5 +1,6 @@
 // Typed usage that must compile under --strict.
-import { LumaClient, LumaError, verifyWebhook, type Generation, type ErrorCode } from "luma-extend";
+import { LumaClient, LumaError, type Generation, type ErrorCode } from "luma-extend";
+import { verifyWebhook, LumaError as WebhookError } from "luma-extend/webhooks";
 
 const client = new LumaClient({ provider: "aimlapi", apiKey: "k", baseUrl: "http://127.0.0.1:1", maxRetries: 1 });
 
@@ -12,7 +13,10 @@ export async function chain(signal: AbortSignal): Promise<string[]> {
   for await (const g of client.watch(after.id)) {
     if (g.state === "completed" || g.state === "failed") break;
   }
-  const many = await client.getMany(all.map((g) => g.id));
+  const many = await client.getMany(all.map((g) => g.id), { signal, timeoutMs: 10_000 });
+  const page: Generation[] = await client.list({ limit: 20, offset: 20, signal });
+  await client.delete(page[0].id, { timeoutMs: Infinity });
+  await client.get(first.id, { signal });
   return many.map((g) => g.videoUrl ?? g.failureReason ?? g.state);
 }
 
@@ -20,7 +24,8 @@ export function describe(e: unknown): string {
   if (e instanceof LumaError) {
     const code: ErrorCode = e.code;
     const fields = e.issues?.map((i) => `${i.field}: ${i.rule}`) ?? [];
-    return `${code} ${e.status ?? ""} ${e.retryable} ${e.provider} ${fields.join(", ")}`;
+    const ambiguous: boolean = e.mayHaveBeenCreated;
+    return `${code} ${e.status ?? ""} ${e.retryable} ${ambiguous} ${e.provider} ${fields.join(", ")}`;
   }
   return String(e);
 }
@@ -30,3 +35,4 @@ export const keyframed = client.generate({
 });
 export const injected = new LumaClient({ apiKey: "k", fetch: (input, init) => fetch(input, init) });
 export const payload: unknown = verifyWebhook("whsec_MfKQ9r8GKYqrTwjUPD8ILPZIo2LaLaSw", "{}", new Headers());
+export const sameClass: boolean = (new Error("x") as unknown) instanceof WebhookError;

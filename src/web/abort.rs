@@ -1,0 +1,48 @@
+//! An `AbortSignal` as a future, so work can be raced against it (see `client::race`).
+
+use js_sys::{Function, Promise};
+use wasm_bindgen::{JsCast, JsValue};
+use wasm_bindgen_futures::JsFuture;
+use web_sys::AbortSignal;
+
+/// Resolves when `signal` aborts (at once if it already has); its listener is removed on drop.
+/// Without a signal it never resolves.
+pub struct Aborted {
+    signal: Option<AbortSignal>,
+    listener: Option<Function>,
+    fired: JsFuture,
+}
+
+impl Aborted {
+    pub fn new(signal: Option<AbortSignal>) -> Aborted {
+        let mut listener = None;
+        let promise = Promise::new(&mut |resolve, _reject| {
+            let Some(s) = &signal else { return };
+            if s.aborted() {
+                let _ = resolve.call0(&JsValue::UNDEFINED);
+            } else if s
+                .add_event_listener_with_callback("abort", &resolve)
+                .is_ok()
+            {
+                listener = Some(resolve);
+            }
+        });
+        Aborted {
+            signal,
+            listener,
+            fired: JsFuture::from(promise),
+        }
+    }
+
+    pub async fn wait(mut self) {
+        let _ = (&mut self.fired).await;
+    }
+}
+
+impl Drop for Aborted {
+    fn drop(&mut self) {
+        if let (Some(s), Some(l)) = (&self.signal, self.listener.take()) {
+            let _ = s.remove_event_listener_with_callback("abort", l.unchecked_ref());
+        }
+    }
+}
