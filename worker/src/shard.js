@@ -35,7 +35,13 @@ export class CallerShard {
     this.bucket = { tokens: this.config.shardCreatesPerS, at: Date.now() };
     this.active = 0;
     this.outbox = Promise.resolve(); // app events leave in order
-    ctx.blockConcurrencyWhile(async () => this.load());
+    ctx.blockConcurrencyWhile(async () => {
+      this.load();
+      // After a restart or an eviction, running jobs are polled at once: callbacks that came
+      // meanwhile may have been missed.
+      this.alarmAt = await ctx.storage.getAlarm();
+      await this.arm();
+    });
   }
 
   exec(query, ...args) {
