@@ -10,6 +10,7 @@ use super::error::invalid;
 use super::values::{issue, read, read_options};
 use crate::error::Error;
 use crate::model::{Issue, ProviderKind};
+use crate::poll::JobLengths;
 
 /// `maxRetries` above this would let one call hammer a server for minutes.
 pub const MAX_RETRIES: u32 = 10;
@@ -33,6 +34,8 @@ struct RawClientOptions {
     max_retries: Option<f64>,
     #[serde(default)]
     typical_job_ms: Option<f64>,
+    #[serde(default)]
+    poll_model: Option<String>,
     #[serde(default, with = "serde_wasm_bindgen::preserve")]
     fetch: JsValue,
 }
@@ -45,6 +48,8 @@ pub struct ClientConfig {
     pub timeout_ms: Option<f64>,
     pub max_retries: u32,
     pub typical_job_ms: Option<u64>,
+    /// What an earlier client learned of job lengths (`exportPollModel()`).
+    pub poll_model: JobLengths,
     pub fetch: Option<Function>,
 }
 
@@ -86,6 +91,15 @@ impl ClientConfig {
                 None
             }
         };
+        let poll_model = match raw.poll_model.as_deref().map(JobLengths::decode) {
+            None => JobLengths::new(),
+            Some(Ok(model)) => model,
+            Some(Err(message)) => {
+                let message = format!("options.pollModel is not a model exportPollModel() wrote: {message}");
+                issues.push(issue("options.pollModel", "format", message));
+                JobLengths::new()
+            }
+        };
         let fetch = function(raw.fetch, "options.fetch", &mut issues);
         if !issues.is_empty() {
             return Err(invalid(kind, issues));
@@ -97,6 +111,7 @@ impl ClientConfig {
             timeout_ms,
             max_retries,
             typical_job_ms,
+            poll_model,
             fetch,
         })
     }
@@ -121,12 +136,13 @@ pub struct CallOptions {
 impl CallOptions {
     pub fn read(options: &JsValue) -> Result<CallOptions, Vec<Issue>> {
         let raw: RawCallOptions = read_options(options, "options")?;
-        CallOptions::check(raw.signal, raw.timeout_ms)
+        let mut issues = Vec::new();
+        let call = CallOptions::check(raw.signal, raw.timeout_ms, &mut issues);
+        done(call, issues)
     }
 
-    fn check(signal: JsValue, timeout_ms: Option<f64>) -> Result<CallOptions, Vec<Issue>> {
-        let mut issues = Vec::new();
-        let timeout_ms = duration(timeout_ms, "options.timeoutMs", &mut issues);
+    fn check(signal: JsValue, timeout_ms: Option<f64>, issues: &mut Vec<Issue>) -> CallOptions {
+        let timeout_ms = duration(timeout_ms, "options.timeoutMs", issues);
         let signal = match signal {
             s if s.is_undefined() || s.is_null() => None,
             s => match s.dyn_into::<AbortSignal>() {
@@ -138,11 +154,7 @@ impl CallOptions {
                 }
             },
         };
-        if issues.is_empty() {
-            Ok(CallOptions { signal, timeout_ms })
-        } else {
-            Err(issues)
-        }
+        CallOptions { signal, timeout_ms }
     }
 }
 
@@ -168,15 +180,8 @@ impl WaitCallOptions {
         let raw: RawWaitOptions = read_options(options, "options")?;
         let mut issues = Vec::new();
         let on_progress = function(raw.on_progress, "options.onProgress", &mut issues);
-        let call = CallOptions::check(raw.signal, raw.timeout_ms).map_err(|mut more| {
-            more.append(&mut issues);
-            more
-        })?;
-        if issues.is_empty() {
-            Ok(WaitCallOptions { call, on_progress })
-        } else {
-            Err(issues)
-        }
+        let call = CallOptions::check(raw.signal, raw.timeout_ms, &mut issues);
+        done(WaitCallOptions { call, on_progress }, issues)
     }
 }
 
@@ -218,19 +223,24 @@ impl ListOptions {
             let message = "options.offset must be a whole number ≥ 0".to_string();
             issues.push(issue("options.offset", "range", message));
         }
-        let call = CallOptions::check(raw.signal, raw.timeout_ms).map_err(|mut more| {
-            more.append(&mut issues);
-            more
-        })?;
-        if issues.is_empty() {
-            Ok(ListOptions {
-                limit: limit as u32,
-                offset: offset as u32,
+        let call = CallOptions::check(raw.signal, raw.timeout_ms, &mut issues);
+        let (limit, offset) = (limit as u32, offset as u32);
+        done(
+            ListOptions {
+                limit,
+                offset,
                 call,
-            })
-        } else {
-            Err(issues)
-        }
+            },
+            issues,
+        )
+    }
+}
+
+fn done<T>(value: T, issues: Vec<Issue>) -> Result<T, Vec<Issue>> {
+    if issues.is_empty() {
+        Ok(value)
+    } else {
+        Err(issues)
     }
 }
 
