@@ -359,3 +359,43 @@ fn get_many_reports_an_id_missing_from_the_answer() {
     assert_eq!(e.code, ErrorCode::NotFound);
     assert!(e.message.contains('b'));
 }
+
+#[test]
+fn gateway_creates_carry_one_idempotency_key_and_are_retried_like_reads() {
+    fn gw<'a>(s: &'a Script, c: &'a Clock) -> Client<&'a Script, &'a Clock> {
+        let provider = Provider::new(ProviderKind::Gateway, "k", Some("https://gw.test/v1"));
+        Client::new(provider, s, c, ClientOptions::default())
+    }
+    for first in [
+        fail(TransportErrorKind::Other),
+        fail(TransportErrorKind::Timeout),
+        ok(502, json!({})),
+    ] {
+        let (s, c) = setup(vec![first, gen(ID, "queued")]);
+        block_on(gw(&s, &c).generate(&prompt())).unwrap();
+        let sent = s.sent.borrow();
+        let keys: Vec<_> = sent.iter().map(|r| r.header("idempotency-key")).collect();
+        assert_eq!(sent.len(), 2, "the ambiguous first attempt is retried");
+        assert!(keys[0].is_some_and(|k| k.len() > 20), "{keys:?}");
+        assert_eq!(keys[0], keys[1], "the same key on every attempt");
+    }
+    let (s, c) = setup(vec![gen(ID, "queued"), gen(ID, "queued")]);
+    let client = gw(&s, &c);
+    block_on(client.generate(&prompt())).unwrap();
+    block_on(client.generate(&prompt())).unwrap();
+    let sent = s.sent.borrow();
+    assert_ne!(
+        sent[0].header("idempotency-key"),
+        sent[1].header("idempotency-key"),
+        "a new call, a new key"
+    );
+}
+
+#[test]
+fn other_protocols_get_no_idempotency_key_and_an_ambiguous_create_says_so() {
+    let (s, c) = setup(vec![fail(TransportErrorKind::Other)]);
+    let e = block_on(client(ProviderKind::Apiframe, &s, &c, 2).generate(&prompt())).unwrap_err();
+    assert!(e.may_have_been_created && !e.retryable);
+    assert_eq!(s.sent.borrow().len(), 1);
+    assert_eq!(s.sent.borrow()[0].header("idempotency-key"), None);
+}

@@ -116,7 +116,7 @@ impl<T: Transport, C: Timer> Client<T, C> {
 
     pub async fn generate(&self, req: &GenerateRequest) -> Result<Generation, Error> {
         let http = self.provider.create(req)?;
-        self.create(http).await
+        self.create(self.idempotent(http)).await
     }
 
     /// Refuses locally to extend a parent this client has seen unfinished or failed.
@@ -133,7 +133,19 @@ impl<T: Transport, C: Timer> Client<T, C> {
             };
             return Err(Error::from_issues(self.provider.kind, vec![issue]));
         }
-        self.create(http).await
+        self.create(self.idempotent(http)).await
+    }
+
+    /// A gateway honours `Idempotency-Key`: one key per create call, sent on every attempt,
+    /// makes the create safe to retry like a read (the gateway makes the job once).
+    fn idempotent(&self, mut http: HttpRequest) -> HttpRequest {
+        if self.provider.kind == crate::model::ProviderKind::Gateway {
+            let mut rng = self.rng.borrow_mut();
+            let mut half = || (rng.next_f64() * (1u64 << 53) as f64) as u64;
+            let key = format!("le-{:014x}{:014x}", half(), half());
+            http.headers.push((IDEMPOTENCY_KEY.to_string(), key));
+        }
+        http
     }
 
     /// Sends a create. When its fate is unknown (the answer was lost or garbled) and the
@@ -276,13 +288,14 @@ impl<T: Transport, C: Timer> Client<T, C> {
     /// Sends with the retry rule. Non-2xx answers come back as they are, for the parser.
     async fn send(&self, request: HttpRequest) -> Result<HttpResponse, Error> {
         let billable = request.is_billable();
+        let retry_as_read = !billable || request.header(IDEMPOTENCY_KEY).is_some();
         let mut attempt = 0;
         loop {
             let outcome = self.transport.send(request.clone()).await;
             let jitter = self.rng.borrow_mut().next_f64();
             match retry_delay(
                 &outcome,
-                billable,
+                !retry_as_read,
                 attempt,
                 self.options.max_retries,
                 self.timer.now_ms(),
@@ -334,6 +347,8 @@ fn maybe_created(mut err: Error) -> Error {
     }
     err
 }
+
+pub const IDEMPOTENCY_KEY: &str = "idempotency-key";
 
 const MAYBE_CREATED: &str = " (the create may have reached the server; not retried)";
 

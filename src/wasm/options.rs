@@ -121,12 +121,13 @@ pub struct CallOptions {
 impl CallOptions {
     pub fn read(options: &JsValue) -> Result<CallOptions, Vec<Issue>> {
         let raw: RawCallOptions = read_options(options, "options")?;
-        CallOptions::check(raw.signal, raw.timeout_ms)
+        let mut issues = Vec::new();
+        let call = CallOptions::check(raw.signal, raw.timeout_ms, &mut issues);
+        done(call, issues)
     }
 
-    fn check(signal: JsValue, timeout_ms: Option<f64>) -> Result<CallOptions, Vec<Issue>> {
-        let mut issues = Vec::new();
-        let timeout_ms = duration(timeout_ms, "options.timeoutMs", &mut issues);
+    fn check(signal: JsValue, timeout_ms: Option<f64>, issues: &mut Vec<Issue>) -> CallOptions {
+        let timeout_ms = duration(timeout_ms, "options.timeoutMs", issues);
         let signal = match signal {
             s if s.is_undefined() || s.is_null() => None,
             s => match s.dyn_into::<AbortSignal>() {
@@ -138,11 +139,7 @@ impl CallOptions {
                 }
             },
         };
-        if issues.is_empty() {
-            Ok(CallOptions { signal, timeout_ms })
-        } else {
-            Err(issues)
-        }
+        CallOptions { signal, timeout_ms }
     }
 }
 
@@ -168,15 +165,8 @@ impl WaitCallOptions {
         let raw: RawWaitOptions = read_options(options, "options")?;
         let mut issues = Vec::new();
         let on_progress = function(raw.on_progress, "options.onProgress", &mut issues);
-        let call = CallOptions::check(raw.signal, raw.timeout_ms).map_err(|mut more| {
-            more.append(&mut issues);
-            more
-        })?;
-        if issues.is_empty() {
-            Ok(WaitCallOptions { call, on_progress })
-        } else {
-            Err(issues)
-        }
+        let call = CallOptions::check(raw.signal, raw.timeout_ms, &mut issues);
+        done(WaitCallOptions { call, on_progress }, issues)
     }
 }
 
@@ -218,19 +208,24 @@ impl ListOptions {
             let message = "options.offset must be a whole number ≥ 0".to_string();
             issues.push(issue("options.offset", "range", message));
         }
-        let call = CallOptions::check(raw.signal, raw.timeout_ms).map_err(|mut more| {
-            more.append(&mut issues);
-            more
-        })?;
-        if issues.is_empty() {
-            Ok(ListOptions {
-                limit: limit as u32,
-                offset: offset as u32,
+        let call = CallOptions::check(raw.signal, raw.timeout_ms, &mut issues);
+        let (limit, offset) = (limit as u32, offset as u32);
+        done(
+            ListOptions {
+                limit,
+                offset,
                 call,
-            })
-        } else {
-            Err(issues)
-        }
+            },
+            issues,
+        )
+    }
+}
+
+fn done<T>(value: T, issues: Vec<Issue>) -> Result<T, Vec<Issue>> {
+    if issues.is_empty() {
+        Ok(value)
+    } else {
+        Err(issues)
     }
 }
 
