@@ -33,10 +33,16 @@ export interface ClientOptions {
   /** Used instead of the global fetch; it is handed a `Request`. */
   fetch?: (input: Request, init?: RequestInit) => Promise<Response>;
   /**
-   * How long this provider's jobs usually take, in ms (1000..86400000); polling plans around
-   * it. Default 110000.
+   * A guess at how long this provider's jobs take, in ms (1000..86400000): polling plans from
+   * it until the client has seen a few of its own jobs. Absent: no guess (a 3-second loop until
+   * it has learned).
    */
   typicalJobMs?: number;
+  /**
+   * What an earlier client learned of how long jobs take (its `exportPollModel()`), so this
+   * one plans its polling from the start. A string that is not such a model is refused.
+   */
+  pollModel?: string;
 }
 
 /** Options of one call: generate, extend, get, getMany, list, delete. */
@@ -156,6 +162,8 @@ export declare class LumaClient {
   list(options?: ListOptions): Promise<Generation[]>;
   /** Luma and the gateway; rejects "unsupported" elsewhere, before sending. */
   delete(id: string, options?: RequestOptions): Promise<void>;
+  /** What this client has learned of job lengths, as text for a later client's `pollModel`. */
+  exportPollModel(): string;
   /** Resolves when completed; rejects with "generation_failed", "timeout" or "aborted". */
   wait(id: string, options?: WaitOptions): Promise<Generation>;
   waitAll(ids: string[], options?: WaitOptions): Promise<Generation[]>;

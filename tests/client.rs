@@ -399,3 +399,20 @@ fn other_protocols_get_no_idempotency_key_and_an_ambiguous_create_says_so() {
     assert_eq!(s.sent.borrow().len(), 1);
     assert_eq!(s.sent.borrow()[0].header("idempotency-key"), None);
 }
+
+#[test]
+fn a_garbled_answer_to_a_gateway_create_is_asked_again_with_the_same_key() {
+    let provider = Provider::new(ProviderKind::Gateway, "k", Some("https://gw.test/v1"));
+    let (s, c) = setup(vec![
+        Ok(HttpResponse::new(200, "{\"id\": \"trunc")),
+        gen(ID, "queued"),
+    ]);
+    let g = block_on(Client::new(provider, &s, &c, ClientOptions::default()).generate(&prompt()));
+    assert_eq!(g.unwrap().id, ID);
+    let sent = s.sent.borrow();
+    assert_eq!(sent.len(), 2);
+    assert_eq!(
+        sent[0].header("idempotency-key"),
+        sent[1].header("idempotency-key")
+    );
+}

@@ -1,6 +1,7 @@
 //! The async client: validation, the provider's wire format, one retry rule and the polling
 //! schedule, over a [`Transport`] and a [`Timer`] the platform supplies. No I/O of its own.
 
+mod learn;
 mod race;
 mod retry;
 mod wait;
@@ -15,7 +16,7 @@ pub use retry::{backoff_ms, retry_delay, retryable_status};
 
 use crate::error::{Error, ErrorCode};
 use crate::model::{ExtendRequest, GenerateRequest, Generation, Issue, State};
-use crate::poll::{retry_after_ms, Rng};
+use crate::poll::{retry_after_ms, JobKey, JobLengths, Rng};
 use crate::provider::{GetManyCall, HttpRequest, HttpResponse, Provider};
 
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
@@ -74,6 +75,9 @@ pub struct WaitOptions {
     pub seed: Option<u64>,
 }
 
+/// Jobs created and not yet seen complete: when each create was answered, and its kind.
+pub type Started = HashMap<String, (u64, JobKey)>;
+
 /// Last known state per generation id, shared by the clients of one caller.
 pub type Known = HashMap<String, State>;
 
@@ -84,6 +88,10 @@ pub struct Client<T, C> {
     options: ClientOptions,
     known: Rc<RefCell<Known>>,
     rng: RefCell<Rng>,
+    /// How long jobs of each kind take, learned from the ones seen complete.
+    lengths: Rc<RefCell<JobLengths>>,
+    /// Jobs this client created: when the create was answered, and their kind.
+    started: Rc<RefCell<Started>>,
 }
 
 impl<T: Transport, C: Timer> Client<T, C> {
@@ -107,6 +115,8 @@ impl<T: Transport, C: Timer> Client<T, C> {
             options,
             known,
             rng,
+            lengths: Rc::default(),
+            started: Rc::default(),
         }
     }
 
@@ -116,7 +126,16 @@ impl<T: Transport, C: Timer> Client<T, C> {
 
     pub async fn generate(&self, req: &GenerateRequest) -> Result<Generation, Error> {
         let http = self.provider.create(req)?;
-        self.create(self.idempotent(http)).await
+        let g = self.create(self.idempotent(http)).await?;
+        let key = JobKey::new(
+            self.provider.kind,
+            req.model.as_deref(),
+            req.resolution.as_deref(),
+            req.duration.as_deref(),
+            false,
+        );
+        self.started(&g.id, key);
+        Ok(g)
     }
 
     /// Refuses locally to extend a parent this client has seen unfinished or failed.
@@ -133,7 +152,10 @@ impl<T: Transport, C: Timer> Client<T, C> {
             };
             return Err(Error::from_issues(self.provider.kind, vec![issue]));
         }
-        self.create(self.idempotent(http)).await
+        let g = self.create(self.idempotent(http)).await?;
+        let key = JobKey::new(self.provider.kind, req.model.as_deref(), None, None, true);
+        self.started(&g.id, key);
+        Ok(g)
     }
 
     /// A gateway honours `Idempotency-Key`: one key per create call, sent on every attempt,
@@ -153,9 +175,24 @@ impl<T: Transport, C: Timer> Client<T, C> {
     /// duplicate nor an orphan results.
     async fn create(&self, http: HttpRequest) -> Result<Generation, Error> {
         let body = http.body.clone();
-        let err = match self.fetch_one(http).await {
-            Ok(g) => return Ok(g),
-            Err(e) => e,
+        let keyed = http.header(IDEMPOTENCY_KEY).is_some();
+        let mut attempt = 0;
+        let err = loop {
+            match self.fetch_one(http.clone()).await {
+                Ok(g) => return Ok(g),
+                // With its key, the same create makes the same job: a garbled answer is asked
+                // again, as a read would be.
+                Err(e)
+                    if keyed
+                        && e.code == ErrorCode::BadResponse
+                        && attempt < self.options.max_retries =>
+                {
+                    let jitter = self.rng.borrow_mut().next_f64();
+                    self.timer.sleep(backoff_ms(attempt, jitter)).await;
+                    attempt += 1;
+                }
+                Err(e) => break e,
+            }
         };
         // A refused connection sent nothing: there is nothing to look for.
         let nothing_sent = err.code == ErrorCode::Network && !err.may_have_been_created;
@@ -350,7 +387,8 @@ fn maybe_created(mut err: Error) -> Error {
 
 pub const IDEMPOTENCY_KEY: &str = "idempotency-key";
 
-const MAYBE_CREATED: &str = " (the create may have reached the server; not retried)";
+/// Said of a create whose fate is unknown; `may_have_been_created` says it to code.
+const MAYBE_CREATED: &str = " (the create may have reached the server)";
 
 fn with_retry_after(mut e: Error, resp: &HttpResponse, now_ms: u64) -> Error {
     e.retry_after_ms =

@@ -12,7 +12,6 @@ pub const MIN_RETRY_AFTER_MS: u64 = 250;
 const BASE_BACKOFF_MS: u64 = 500;
 const MAX_BACKOFF_MS: u64 = 8_000;
 
-
 /// The delay before retry number `attempt + 1`, or `None` to stop. A billable request (a
 /// create) is retried only when it provably never reached the server or the server said 429.
 pub fn retry_delay(

@@ -18,21 +18,24 @@ impl<T: Transport, C: Timer> Client<T, C> {
         let config = self.poll_config(opts.deadline_ms);
         let seed = self.wait_seed(&opts);
         // An id this client has not seen may be an old job: look at once, then plan from its
-        // `created_at`.
+        // `created_at`. One this client created is planned from its own record of the create.
         let unseen = !self.known.borrow().contains_key(id);
         let start = if unseen {
             now.saturating_sub(config.first_check_ms)
         } else {
             now
         };
-        let mut schedule = Schedule::new(config.clone(), start, now, seed);
-        let mut anchored = false;
+        let mut schedule = self.schedule_for(id, config.clone(), start, now, seed);
+        let mut anchored = self.created_here(id);
         let mut last: Option<Generation> = None;
         let mut last_answer: Option<u64> = None;
         loop {
             let now = self.timer.now_ms();
             match schedule.poll(now) {
-                Action::Done => return finished(last),
+                Action::Done => {
+                    self.learn(id, &schedule);
+                    return finished(last);
+                }
                 Action::DeadlineExceeded => return Err(self.timed_out(id, last.as_ref())),
                 Action::WaitUntil(t) => {
                     self.sleep_until(t.min(opts.deadline_ms.unwrap_or(t)), now)
@@ -100,8 +103,14 @@ impl<T: Transport, C: Timer> Client<T, C> {
 
     /// Holds off until [`MIN_POLL_GAP_MS`] after the last answer. False when the deadline comes
     /// first (having slept until it).
-    pub(super) async fn keep_gap(&self, last_answer: Option<u64>, deadline_ms: Option<u64>) -> bool {
-        let Some(answered) = last_answer else { return true };
+    pub(super) async fn keep_gap(
+        &self,
+        last_answer: Option<u64>,
+        deadline_ms: Option<u64>,
+    ) -> bool {
+        let Some(answered) = last_answer else {
+            return true;
+        };
         let now = self.timer.now_ms();
         let at = answered + MIN_POLL_GAP_MS;
         let deadline = deadline_ms.unwrap_or(u64::MAX);

@@ -50,7 +50,7 @@ impl<T: Transport, C: Timer> Client<T, C> {
                 let seed = seed.wrapping_add(waits.len() as u64);
                 waits.push(Pending {
                     id,
-                    schedule: Schedule::new(config.clone(), now, now, seed),
+                    schedule: self.schedule_for(id, config.clone(), now, now, seed),
                     last: None,
                 });
             }
@@ -63,6 +63,7 @@ impl<T: Transport, C: Timer> Client<T, C> {
             for w in &mut waits {
                 match w.schedule.poll(now) {
                     Action::Done => {
+                        self.learn(w.id, &w.schedule);
                         if let Some(g) = w.last.as_ref().filter(|g| g.state == State::Failed) {
                             return Err(Error::failed(g.clone()));
                         }

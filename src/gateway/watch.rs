@@ -46,7 +46,8 @@ pub fn next(
         return Next::GiveUp;
     }
     let config = config(record, typical_job_ms);
-    let silence = config.typical_job_ms;
+    // Without a configured length, Luma's usual ~110 s.
+    let silence = config.typical_job_ms.unwrap_or(110_000);
     let mut schedule = Schedule::new(config, created_ms, now_ms, now_ms);
     if let Action::FetchNow = schedule.poll(now_ms) {
         schedule.observe(now_ms, &record.generation);

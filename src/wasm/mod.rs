@@ -26,9 +26,10 @@ use self::error::{invalid, js_error};
 use self::options::{CallOptions, ClientConfig, ListOptions, WaitCallOptions};
 use self::values::{issue, read, to_js};
 pub use self::watch::Watch;
-use crate::client::{race, Client, ClientOptions, Either, Known, WaitOptions};
+use crate::client::{race, Client, ClientOptions, Either, Known, Started, WaitOptions};
 use crate::error::{Error, ErrorCode};
 use crate::model::{ExtendRequest, GenerateRequest, Generation, Issue, ProviderKind};
+use crate::poll::JobLengths;
 use crate::provider::Provider;
 use crate::web::{sleep, Aborted, FetchTransport, WebClient, WebTimer};
 
@@ -45,6 +46,8 @@ pub struct LumaClient {
     timeout_ms: Option<f64>,
     options: ClientOptions,
     known: Rc<RefCell<Known>>,
+    lengths: Rc<RefCell<JobLengths>>,
+    started: Rc<RefCell<Started>>,
 }
 
 /// What one call needs after it has returned its Promise: its own client, its signal and
@@ -70,7 +73,16 @@ impl LumaClient {
                 typical_job_ms: config.typical_job_ms,
             },
             known: Rc::default(),
+            lengths: Rc::new(RefCell::new(config.poll_model)),
+            started: Rc::default(),
         })
+    }
+
+    /// What this client has learned of how long jobs take, as text to keep (localStorage, KV)
+    /// and hand to a later client as `pollModel`.
+    #[wasm_bindgen(js_name = exportPollModel)]
+    pub fn export_poll_model(&self) -> String {
+        self.lengths.borrow().encode()
     }
 
     /// Starts a generation. Resolves with it as first answered (usually `queued`).
@@ -219,13 +231,19 @@ impl LumaClient {
             fetch: self.fetch.clone(),
             timeout_ms: self.timeout_ms,
         };
+        // Each call its own seed: its jitter, and the Idempotency-Key it mints, are its own.
+        let options = ClientOptions {
+            seed: js_sys::Math::random().to_bits(),
+            ..self.options.clone()
+        };
         let client = Client::with_known(
             self.provider.clone(),
             transport,
             WebTimer,
-            self.options.clone(),
+            options,
             self.known.clone(),
-        );
+        )
+        .with_learning(self.lengths.clone(), self.started.clone());
         let deadline_ms = timeout_ms.map(|t| (js_sys::Date::now() + t) as u64);
         Call {
             client,

@@ -10,6 +10,7 @@ use super::error::invalid;
 use super::values::{issue, read, read_options};
 use crate::error::Error;
 use crate::model::{Issue, ProviderKind};
+use crate::poll::JobLengths;
 
 /// `maxRetries` above this would let one call hammer a server for minutes.
 pub const MAX_RETRIES: u32 = 10;
@@ -33,6 +34,8 @@ struct RawClientOptions {
     max_retries: Option<f64>,
     #[serde(default)]
     typical_job_ms: Option<f64>,
+    #[serde(default)]
+    poll_model: Option<String>,
     #[serde(default, with = "serde_wasm_bindgen::preserve")]
     fetch: JsValue,
 }
@@ -45,6 +48,8 @@ pub struct ClientConfig {
     pub timeout_ms: Option<f64>,
     pub max_retries: u32,
     pub typical_job_ms: Option<u64>,
+    /// What an earlier client learned of job lengths (`exportPollModel()`).
+    pub poll_model: JobLengths,
     pub fetch: Option<Function>,
 }
 
@@ -86,6 +91,15 @@ impl ClientConfig {
                 None
             }
         };
+        let poll_model = match raw.poll_model.as_deref().map(JobLengths::decode) {
+            None => JobLengths::new(),
+            Some(Ok(model)) => model,
+            Some(Err(message)) => {
+                let message = format!("options.pollModel is not a model exportPollModel() wrote: {message}");
+                issues.push(issue("options.pollModel", "format", message));
+                JobLengths::new()
+            }
+        };
         let fetch = function(raw.fetch, "options.fetch", &mut issues);
         if !issues.is_empty() {
             return Err(invalid(kind, issues));
@@ -97,6 +111,7 @@ impl ClientConfig {
             timeout_ms,
             max_retries,
             typical_job_ms,
+            poll_model,
             fetch,
         })
     }

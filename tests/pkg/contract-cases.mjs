@@ -175,6 +175,31 @@ export function cases(LumaClient, LumaError, srv, runtime) {
       const n = (await count("old")) - before;
       expect(n >= 2 && n <= 4, `${n} checks in 5 s of a job created 100 s ago`);
     },
+    async "a gateway create carries one Idempotency-Key per call and is retried with it"() {
+      const gw = new LumaClient({ provider: "gateway", apiKey: "k", baseUrl: `${srv}/s/flaky` });
+      const first = await gw.generate({ prompt: "a jellyfish" });
+      const second = await gw.generate({ prompt: "a jellyfish" });
+      expect(first.id && second.id, "the retried creates resolved");
+      const { keys } = await (await fetch(`${srv}/keys/flaky`)).json();
+      const mine = keys.slice(-4);
+      expect(mine.length === 4 && mine[0] && mine[0] === mine[1] && mine[2] === mine[3] && mine[1] !== mine[2], JSON.stringify(mine));
+    },
+    async "what a client learns of job lengths moves to a new client through pollModel"() {
+      const c = client("steps", { typicalJobMs: 1000 });
+      const empty = c.exportPollModel();
+      const g = await c.generate({ prompt: "a jellyfish to time" });
+      await c.wait(g.id);
+      const learned = c.exportPollModel();
+      expect(learned !== empty && learned.includes("luma"), `nothing learned: ${empty} → ${learned}`);
+      expect(client("ok", { pollModel: learned }).exportPollModel() === learned, "the model did not carry over");
+      let err;
+      try {
+        client("ok", { pollModel: "not a model" });
+      } catch (e) {
+        err = e;
+      }
+      expect(err instanceof LumaError && err.issues?.[0]?.field === "options.pollModel", `a bad model: ${err}`);
+    },
     // list() and delete() (the luma protocol), and unsupported before sending elsewhere.
     async "list and delete, and unsupported where the protocol has neither"() {
       const c = client("ok");

@@ -14,6 +14,7 @@ const root = join(dirname(fileURLToPath(import.meta.url)), "../..");
 const counts = new Map();
 const lastBodies = new Map();
 const seen = new Map();
+const keys = [];
 const sleep = (ms) => new Promise((r) => setTimeout(r, ms));
 
 const generation = (id, state, createdMs = Date.now()) => ({
@@ -27,6 +28,12 @@ async function scenario(name, req, path, body) {
   if (name === "slow") await sleep(3000);
   if (name === "r429") return [429, { detail: "slow down" }, { "retry-after": "0" }];
   if (name === "reset" && req.method === "POST") return "reset";
+  if (name === "flaky" && req.method === "POST") {
+    // A gateway that drops the first attempt of each Idempotency-Key after reading it.
+    const key = req.headers["idempotency-key"] ?? "";
+    keys.push(key);
+    if (keys.filter((k) => k === key).length === 1) return "reset";
+  }
   if (req.method === "POST") {
     lastBodies.set(name, body);
     return [201, { ...generation(crypto.randomUUID(), "queued"), request: body }];
@@ -54,6 +61,7 @@ const server = createServer(async (req, res) => {
   const [, kind, name, ...rest] = url.pathname.split("/");
   if (kind === "closed-port") return res.end(JSON.stringify({ port: closedPort }));
   if (kind === "count") return res.end(JSON.stringify({ n: counts.get(name) ?? 0 }));
+  if (kind === "keys") return res.end(JSON.stringify({ keys }));
   if (kind === "last") return res.end(JSON.stringify({ body: lastBodies.get(name) ?? null }));
   if (kind === "s") {
     counts.set(name, (counts.get(name) ?? 0) + 1);

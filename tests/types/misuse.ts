@@ -31,3 +31,4 @@ export function ambiguous(e: LumaError): string {
   return e.mayHaveBeenCreated; // expect-error: a boolean
 }
 import { verifyWebhook as moved } from "luma-extend"; // expect-error: verifyWebhook lives in luma-extend/webhooks
+new LumaClient({ apiKey: "k", pollModel: { luma: 1 } }); // expect-error: the model is the text exportPollModel() wrote

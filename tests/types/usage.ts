@@ -36,3 +36,4 @@ export const keyframed = client.generate({
 export const injected = new LumaClient({ apiKey: "k", fetch: (input, init) => fetch(input, init) });
 export const payload: unknown = verifyWebhook("whsec_MfKQ9r8GKYqrTwjUPD8ILPZIo2LaLaSw", "{}", new Headers());
 export const sameClass: boolean = (new Error("x") as unknown) instanceof WebhookError;
+export const warm = new LumaClient({ apiKey: "k", pollModel: client.exportPollModel() });

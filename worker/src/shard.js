@@ -35,7 +35,13 @@ export class CallerShard {
     this.bucket = { tokens: this.config.shardCreatesPerS, at: Date.now() };
     this.active = 0;
     this.outbox = Promise.resolve(); // app events leave in order
-    ctx.blockConcurrencyWhile(async () => this.load());
+    ctx.blockConcurrencyWhile(async () => {
+      this.load();
+      // After a restart or an eviction, running jobs are polled at once: callbacks that came
+      // meanwhile may have been missed.
+      this.alarmAt = await ctx.storage.getAlarm();
+      await this.arm();
+    });
   }
 
   exec(query, ...args) {
@@ -154,13 +160,15 @@ export class CallerShard {
     const now = Date.now();
     const record = { id, upstream_id: created.id, owner: caller, parent, created_at: new Date(now).toISOString(), request: echo, generation: created };
     this.exec("INSERT INTO gen (id, owner, created_ms, state, record) VALUES (?, ?, ?, ?, ?)", id, caller, now, created.state, JSON.stringify(record));
+    // An empty shard has no sweep planned: the first row plans it.
+    this.nextSweep ??= now + this.config.retentionDays * DAY_MS + 1;
     if (key) this.exec("INSERT OR REPLACE INTO idem (key, hash, id, created_ms) VALUES (?, ?, ?, ?)", key, hash, id, now);
     if (!TERMINAL.includes(created.state)) {
       const job = { record, created: now, heard: null, due: 0 };
       this.live.set(id, job);
       this.plan(job);
-      await this.arm();
     }
+    await this.arm();
     this.notify(record, "generation.created");
     return json(201, g.recordLuma(record));
   }

@@ -129,3 +129,44 @@ test("nothing per job stays: wasm memory is flat in the number of jobs, timed-ou
   await gw.dispose();
   await admin("config", { job_ms: 600 });
 });
+
+test("admission: a shard past SHARD_CREATES_PER_S answers 429 with Retry-After, never a 5xx", async () => {
+  await admin("reset", {});
+  await admin("config", { job_ms: 3_600_000, callbacks: true });
+  const gw = await gateway("luma", { SHARD_CREATES_PER_S: "2" });
+  const before = (await admin("counters")).creates_accepted;
+  const answers = await Promise.all(Array.from({ length: 8 }, (_, i) =>
+    gw.call("POST", `${V1}/generations/video`, { body: { model: "ray-2", prompt: `burst ${i}` } })));
+  const created = answers.filter((a) => a.status === 201).length;
+  const refused = answers.filter((a) => a.status === 429);
+  assert.equal(created + refused.length, 8, answers.map((a) => a.status).join(","));
+  assert.ok(created >= 2 && created <= 3, `${created} admitted at 2 a second`);
+  assert.ok(refused.every((a) => a.headers.get("retry-after") === "1" && a.json.detail));
+  assert.equal((await admin("counters")).creates_accepted - before, created, "refused creates reach no upstream");
+  await gw.dispose();
+});
+
+test("restart: a gateway stopped mid-job and started on the same storage finishes every job", async () => {
+  const { mkdtempSync, rmSync } = await import("node:fs");
+  const { tmpdir } = await import("node:os");
+  const { join } = await import("node:path");
+  const dir = mkdtempSync(join(tmpdir(), "gateway-restart-"));
+  await admin("config", { job_ms: 1500, callbacks: true });
+  const vars = { UPSTREAM_TYPICAL_JOB_MS: "1500", CLIENT_TOKENS: "tok-a, tok-b:2" };
+  const first = await gateway("gptge", vars, { persist: dir });
+  const ids = [];
+  for (let i = 0; i < 4; i++) ids.push((await first.call("POST", `${V1}/generations/video`, { token: "tok-b", body: { model: "ray-2", prompt: `survives ${i}` } })).json.id);
+  await first.dispose();
+  // The jobs finish while the gateway is down: their callbacks find nobody (another port after).
+  await sleep(2000);
+  const second = await gateway("gptge", vars, { persist: dir });
+  for (const id of ids) {
+    const done = await second.call("GET", `${V1}/generations/${id}?wait=completed`, { token: "tok-b" });
+    assert.equal(done.json.state, "completed", id);
+  }
+  const list = await second.call("GET", `${V1}/generations?limit=10`, { token: "tok-b" });
+  assert.deepEqual(list.json.generations.map((x) => x.id).sort(), [...ids].sort());
+  await second.dispose();
+  rmSync(dir, { recursive: true, force: true });
+  await admin("config", { job_ms: 600 });
+});

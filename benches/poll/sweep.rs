@@ -1,0 +1,281 @@
+//! Out of sample: job-length families the schedule was not tuned on. For each, the plain
+//! 3-second loop, the schedule cold, warm (after learning from 200 jobs of the family, then
+//! measured on 10,000 fresh ones), and an oracle: the best plan of the same quiet–pace–back-off
+//! family for the true distribution, found by search, at the 3-second loop's p95 lag.
+
+use luma_extend::poll::{JobKey, JobLengths, Plan, PollConfig, Rng, Schedule};
+use luma_extend::ProviderKind;
+
+use crate::sim::{figures, normal, run, run_default, run_fixed, Figures, Hints, RTT_MS};
+
+const JOBS: usize = 10_000;
+const LEARN: usize = 200;
+const SEARCH: usize = 20_000;
+const LOOP_SLEEP_MS: u64 = 3_000;
+
+#[derive(Clone, Copy)]
+enum Family {
+    LogNormal {
+        median_s: f64,
+        sigma: f64,
+    },
+    /// Shape 3, mean 120 s.
+    Gamma,
+    /// Half 25 s, half 180 s jobs (each ±15 %), as one account running two models.
+    Mix,
+    /// Pareto, 30 s and up, tail index 1.5.
+    Pareto,
+}
+
+impl Family {
+    fn name(self) -> String {
+        match self {
+            Family::LogNormal { median_s, sigma } => format!("lognormal {median_s} s σ{sigma}"),
+            Family::Gamma => "gamma k3 mean 120 s".into(),
+            Family::Mix => "mix 25 s / 180 s".into(),
+            Family::Pareto => "pareto 30 s α1.5".into(),
+        }
+    }
+
+    fn draw(self, rng: &mut Rng) -> u64 {
+        let s = match self {
+            Family::LogNormal { median_s, sigma } => median_s * (sigma * normal(rng)).exp(),
+            Family::Gamma => -40.0 * (1..=3).map(|_| rng.next_f64().max(1e-12).ln()).sum::<f64>(),
+            Family::Mix => {
+                let median = if rng.next_f64() < 0.5 { 25.0 } else { 180.0 };
+                median * (0.15 * normal(rng)).exp()
+            }
+            Family::Pareto => 30.0 / rng.next_f64().max(1e-12).powf(1.0 / 1.5),
+        };
+        ((s * 1000.0) as u64).max(1)
+    }
+
+    fn sample(self, n: usize, seed: u64) -> Vec<u64> {
+        let mut rng = Rng::new(seed);
+        (0..n).map(|_| self.draw(&mut rng)).collect()
+    }
+}
+
+fn families() -> Vec<Family> {
+    let mut out = Vec::new();
+    for median_s in [10.0, 30.0, 110.0, 300.0, 900.0] {
+        for sigma in [0.3, 0.9] {
+            out.push(Family::LogNormal { median_s, sigma });
+        }
+    }
+    out.extend([Family::Gamma, Family::Mix, Family::Pareto]);
+    out
+}
+
+pub fn config() -> PollConfig {
+    PollConfig::for_provider(ProviderKind::Luma)
+}
+
+fn key() -> JobKey {
+    JobKey::new(
+        ProviderKind::Luma,
+        Some("ray-2"),
+        Some("720p"),
+        Some("5s"),
+        false,
+    )
+}
+
+pub fn run_plan(plan: Plan, config: &PollConfig, jobs: &[u64]) -> Figures {
+    let outcomes: Vec<_> = jobs
+        .iter()
+        .enumerate()
+        .map(|(i, &d)| {
+            let s = Schedule::planned(config.clone(), plan, 0, 0, i as u64);
+            run(s, ProviderKind::Luma, Hints::None, d, i as u64)
+        })
+        .collect();
+    figures(&outcomes)
+}
+
+/// Learns from `learn` as a client would (each job planned from what came before), then
+/// returns the plan it has at the end.
+pub fn learn(learn: &[u64]) -> Plan {
+    let (config, key) = (config(), key());
+    let mut model = JobLengths::new();
+    for (i, &d) in learn.iter().enumerate() {
+        let s = Schedule::planned(config.clone(), model.plan(&key, &config), 0, 0, i as u64);
+        if let Some((from, to)) = run(s, ProviderKind::Luma, Hints::None, d, i as u64).span {
+            model.record(&key, from, to);
+        }
+    }
+    model.plan(&key, &config)
+}
+
+/// Checks sent by `plan` (jitter aside) at these ages, as `Schedule` sends them: the next
+/// planned check at least the floor after each answer.
+fn send_ages(plan: &Plan, until: u64) -> Vec<u64> {
+    let mut out = vec![plan.next_check(0)];
+    while out[out.len() - 1] < until {
+        let answered = out[out.len() - 1] + RTT_MS;
+        out.push(plan.next_check(answered + plan.min_wait_ms));
+    }
+    out
+}
+
+/// (requests per job, jobs seen later than `lag_ms`) of `plan` on sorted `jobs`.
+fn exact(plan: &Plan, sorted: &[u64], lag_ms: u64) -> (f64, usize) {
+    let sends = send_ages(plan, sorted[sorted.len() - 1]);
+    let (mut k, mut requests, mut late) = (0usize, 0usize, 0usize);
+    for &d in sorted {
+        while sends[k] + RTT_MS / 2 < d {
+            k += 1;
+        }
+        requests += k + 1;
+        late += usize::from(sends[k] + RTT_MS - d > lag_ms);
+    }
+    (requests as f64 / sorted.len() as f64, late)
+}
+
+/// The cheapest plan of the family whose p95 lag on `sorted` is at most `p95_ms`.
+fn oracle(sorted: &[u64], p95_ms: u64) -> Plan {
+    let config = config();
+    let allowed = sorted.len() - sorted.len() * 95 / 100 - 1;
+    let quantile = |q: f64| sorted[((sorted.len() as f64 * q) as usize).min(sorted.len() - 1)];
+    let mut best: Option<(f64, Plan)> = None;
+    for q in [
+        0.0, 0.0025, 0.005, 0.01, 0.015, 0.02, 0.025, 0.03, 0.04, 0.05, 0.06,
+    ] {
+        let quiet_ms = if q == 0.0 { 100 } else { quantile(q) };
+        for b in [1.0, 0.995, 0.99, 0.985, 0.98, 0.97, 0.96, 0.95, 0.93, 0.9] {
+            let backoff_from_ms = if b >= 1.0 { u64::MAX } else { quantile(b) };
+            let factors: &[f64] = if b >= 1.0 {
+                &[1.0]
+            } else {
+                &[1.1, 1.2, 1.35, 1.5, 1.75, 2.0]
+            };
+            for &backoff_factor in factors {
+                let plan = |pace_ms| Plan {
+                    early_check_ms: None,
+                    quiet_ms,
+                    pace_ms,
+                    backoff_from_ms,
+                    backoff_factor,
+                    max_interval_ms: config.max_interval_ms,
+                    min_wait_ms: config.min_wait_ms,
+                    anchored: true,
+                };
+                let (mut lo, mut hi) = (config.min_wait_ms, 4 * LOOP_SLEEP_MS);
+                if exact(&plan(lo), sorted, p95_ms).1 > allowed {
+                    continue;
+                }
+                while hi - lo > 10 {
+                    let mid = (lo + hi) / 2;
+                    if exact(&plan(mid), sorted, p95_ms).1 <= allowed {
+                        lo = mid;
+                    } else {
+                        hi = mid;
+                    }
+                }
+                let (requests, _) = exact(&plan(lo), sorted, p95_ms);
+                if best.is_none_or(|(r, _)| requests < r) {
+                    best = Some((requests, plan(lo)));
+                }
+            }
+        }
+    }
+    best.map_or_else(|| Plan::cold(&config), |(_, p)| p)
+}
+
+/// The interval of a plain loop that spends `requests` per job on `jobs`.
+fn same_requests_loop(jobs: &[u64], requests: f64) -> Figures {
+    let spend = |sleep| {
+        jobs.iter()
+            .map(|&d| f64::from(run_fixed(d, sleep).requests))
+            .sum::<f64>()
+            / jobs.len() as f64
+    };
+    let (mut lo, mut hi) = (1u64, 600_000u64);
+    while hi - lo > 1 {
+        let mid = (lo + hi) / 2;
+        if spend(mid) > requests {
+            lo = mid;
+        } else {
+            hi = mid;
+        }
+    }
+    figures(&jobs.iter().map(|&d| run_fixed(d, hi)).collect::<Vec<_>>())
+}
+
+fn cell(f: &Figures) -> String {
+    let s = |ms: u64| ms as f64 / 1000.0;
+    format!(
+        "{:>6.1} {:>4.1}/{:>4.1}/{:>5.1}/{:>5.0}",
+        f.requests_per_job,
+        s(f.p50_lag),
+        s(f.p95_lag),
+        s(f.p99_lag),
+        s(f.max_lag)
+    )
+}
+
+pub fn sweep() {
+    println!();
+    println!("Out of sample: requests/job and lag p50/p95/p99/max in seconds, 10,000 jobs per family (no hints, luma)");
+    println!(
+        "{:<22} | {:^29} | {:^29} | {:^29} | {:^29} | same-req loop p95",
+        "family", "3 s loop", "ours cold", "ours warm (200 jobs)", "oracle"
+    );
+    let (mut dominated, mut cold_ratio, mut warm_over, mut warm_vs_oracle) =
+        (0, 0.0f64, i64::MIN, 0.0f64);
+    let mut warm_vs_fixed = Vec::new();
+    for (n, family) in families().into_iter().enumerate() {
+        let seed = 1000 * n as u64;
+        let jobs = family.sample(JOBS, seed + 1);
+        let fixed = figures(
+            &jobs
+                .iter()
+                .map(|&d| run_fixed(d, LOOP_SLEEP_MS))
+                .collect::<Vec<_>>(),
+        );
+        let cold = figures(
+            &jobs
+                .iter()
+                .enumerate()
+                .map(|(i, &d)| run_default(ProviderKind::Luma, Hints::None, d, i as u64))
+                .collect::<Vec<_>>(),
+        );
+        let warm = run_plan(learn(&family.sample(LEARN, seed + 2)), &config(), &jobs);
+        let mut search = family.sample(SEARCH, seed + 3);
+        search.sort_unstable();
+        let search_p95 = figures(
+            &search
+                .iter()
+                .map(|&d| run_fixed(d, LOOP_SLEEP_MS))
+                .collect::<Vec<_>>(),
+        )
+        .p95_lag;
+        let exact_config = PollConfig {
+            jitter: 0.0,
+            ..config()
+        };
+        let best = run_plan(oracle(&search, search_p95), &exact_config, &jobs);
+        let same = same_requests_loop(&jobs, cold.requests_per_job);
+        if same.p95_lag < cold.p95_lag {
+            dominated += 1;
+        }
+        cold_ratio = cold_ratio.max(cold.requests_per_job / fixed.requests_per_job);
+        warm_over = warm_over.max(warm.p95_lag as i64 - fixed.p95_lag as i64);
+        warm_vs_oracle = warm_vs_oracle.max(warm.requests_per_job / best.requests_per_job);
+        warm_vs_fixed.push(warm.requests_per_job / fixed.requests_per_job);
+        println!(
+            "{:<22} | {} | {} | {} | {} | {:.1}",
+            family.name(),
+            cell(&fixed),
+            cell(&cold),
+            cell(&warm),
+            cell(&best),
+            same.p95_lag as f64 / 1000.0
+        );
+    }
+    warm_vs_fixed.sort_by(f64::total_cmp);
+    let median = warm_vs_fixed[warm_vs_fixed.len() / 2];
+    println!(
+        "poll-sweep: worst_cold_dominated={dominated} worst_cold_req_ratio={cold_ratio:.3} worst_warm_p95_over_fixed_ms={warm_over} worst_warm_vs_oracle={warm_vs_oracle:.3} warm_vs_fixed_median={median:.3}"
+    );
+}
