@@ -5,7 +5,7 @@ export CARGO_TERM_COLOR := never
 export PROPTEST_CASES ?= 2000
 WASM := target/wasm32-unknown-unknown/release/luma_extend.wasm
 
-.PHONY: bench-chaos bench-load publish-check test lint test-native test-types test-wasm test-pkg test-e2e test-gateway bench-gateway soak-gateway demo pkg tools bench-poll bench-client
+.PHONY: bench-chaos bench-load bench-sdk-dup publish-check test lint test-native test-types test-wasm test-pkg test-e2e test-gateway bench-gateway soak-gateway demo pkg tools bench-poll bench-client
 
 ## Run every test.
 test: tools lint test-native test-types test-wasm test-pkg publish-check test-e2e test-gateway
@@ -76,6 +76,12 @@ bench-chaos: pkg
 bench-load: pkg
 	worker/build.sh
 	scripts/with-emulator.sh node benches/gateway-load.mjs
+
+## The lumaai SDK with its default retries, 100 creates while half the upstream creates fail
+## ambiguously (sdk-dup).
+bench-sdk-dup:
+	worker/build.sh
+	scripts/with-emulator.sh node benches/sdk-dup.mjs
 
 ## The demo: the package, the emulator at a human speed and the page, on 127.0.0.1.
 demo: tools

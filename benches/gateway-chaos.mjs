@@ -101,6 +101,7 @@ async function worker() {
     } catch (e) {
       if (!(e instanceof LumaError)) throw new Error(`not a LumaError: ${e}`);
       const key = TRANSIENT.has(e.code) ? "failed_transient" : "failed_other";
+      if (process.env.CHAOS_VERBOSE) console.log(e.code, e.status, e.message);
       outcome[key]++;
       reasons[`${e.code}${e.mayHaveBeenCreated ? " (may have been created)" : ""}`] = (reasons[`${e.code}${e.mayHaveBeenCreated ? " (may have been created)" : ""}`] ?? 0) + 1;
     }
