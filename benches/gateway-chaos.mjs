@@ -70,7 +70,6 @@ for (const upstream of UPSTREAMS) {
     timeoutMs: 3_000, maxRetries: 6, typicalJobMs: 1_500,
   });
 }
-const before = await admin("counters");
 const upstreamBefore = (await admin("generations")).length;
 await admin("faults", {
   seed: 2026, rate_429: 0.04, retry_after_s: 1, rate_500: 0.04, rate_502: 0.03, rate_503: 0.03,
@@ -81,7 +80,7 @@ let unhandled = 0;
 process.on("unhandledRejection", () => unhandled++);
 const outcome = { completed: 0, failed_transient: 0, failed_other: 0, lost: 0 };
 const reasons = {};
-let known = 0;
+const known = new Set(); // prompts whose create answered the caller with an id
 const TRANSIENT = new Set(["network", "timeout", "server_error", "bad_response", "rate_limited", "aborted"]);
 let next = 0;
 async function worker() {
@@ -91,7 +90,7 @@ async function worker() {
     const prompt = i % MODERATED_EVERY === 0 ? `a blacklisted scene, chaos job ${i}` : `chaos job ${i}`;
     const run = (async () => {
       const g = await client.generate({ prompt });
-      known++;
+      known.add(prompt);
       return client.wait(g.id, { timeoutMs: 90_000 });
     })();
     const never = new Promise((r) => setTimeout(() => r("lost"), 150_000).unref());
@@ -112,13 +111,16 @@ await Promise.all(Array.from({ length: 40 }, worker));
 await admin("faults", {});
 await sleep(3_000); // callbacks and alarms still settling unconfirmed records
 const after = await admin("counters");
-const upstreamJobs = (await admin("generations")).length - upstreamBefore;
-const duplicates = after.duplicate_creates - before.duplicate_creates;
+const made = (await admin("generations")).slice(upstreamBefore);
+const upstreamJobs = made.length;
+// One prompt per job: a prompt made twice upstream is a duplicate, whatever else differed.
+const byPrompt = made.reduce((m, j) => m.set(j.prompt, (m.get(j.prompt) ?? 0) + 1), new Map());
+const duplicates = [...byPrompt.values()].reduce((n, c) => n + c - 1, 0);
 // Every upstream job should be one a caller learned of; the rest are orphans.
-const orphans = Math.max(0, upstreamJobs - duplicates - known);
+const orphans = [...byPrompt.keys()].filter((p) => !known.has(p)).length;
 console.log(`chaos: ${JOBS} jobs over ${UPSTREAMS.join(", ")} in ${((Date.now() - started) / 1000).toFixed(0)} s`);
 console.log(`  client ↔ gateway faults ${JSON.stringify(injected)}; gateway ↔ upstream faults ${JSON.stringify(after.faults_injected)}`);
-console.log(`  completed ${outcome.completed}, failed ${JSON.stringify(reasons)}, upstream jobs ${upstreamJobs}, known to callers ${known}`);
+console.log(`  completed ${outcome.completed}, failed ${JSON.stringify(reasons)}, upstream jobs ${upstreamJobs}, known to callers ${known.size}`);
 console.log(`gateway-chaos: completed=${outcome.completed} failed_transient=${outcome.failed_transient} failed_other=${outcome.failed_other} lost=${outcome.lost} duplicate_creates=${duplicates} orphans=${orphans} unhandled=${unhandled}`);
 for (const p of proxies) p.close();
 await stopAll();

@@ -14,7 +14,6 @@ await admin("reset", {});
 await admin("config", { job_ms: 1000, callbacks: true });
 const gws = {};
 for (const upstream of UPSTREAMS) gws[upstream] = await gateway(upstream, { UPSTREAM_TYPICAL_JOB_MS: "1000" });
-const before = await admin("counters");
 const upstreamBefore = (await admin("generations")).length;
 await admin("faults", { seed: 50, rate_reset: 0.3, reset_after_create: true, rate_malformed: 0.2 });
 
@@ -33,8 +32,11 @@ await Promise.all(Array.from({ length: CALLS }, async (_, i) => {
 await admin("faults", {});
 await sleep(8_000); // callbacks confirm records whose create answer was lost; jobs finish
 const after = await admin("counters");
-const upstreamJobs = (await admin("generations")).length - upstreamBefore;
-const duplicates = after.duplicate_creates - before.duplicate_creates;
+const made = (await admin("generations")).slice(upstreamBefore);
+const upstreamJobs = made.length;
+// One prompt per call: a prompt made twice upstream is a duplicate, whatever else differed.
+const byPrompt = made.reduce((m, j) => m.set(j.prompt, (m.get(j.prompt) ?? 0) + 1), new Map());
+const duplicates = [...byPrompt.values()].reduce((n, c) => n + c - 1, 0);
 // What the caller can see: its generations through each gateway, by prompt, not failed.
 const visible = new Set();
 for (const upstream of UPSTREAMS) {
@@ -45,7 +47,7 @@ for (const upstream of UPSTREAMS) {
     if (!page.has_more) break;
   }
 }
-const invisible = Math.max(0, upstreamJobs - duplicates - visible.size);
+const invisible = [...byPrompt.keys()].filter((p) => !visible.has(p)).length;
 console.log(`sdk-dup: ${CALLS} create calls (default retries), answered ${returned}, errors ${JSON.stringify(errors)}; upstream faults ${JSON.stringify(after.faults_injected)}`);
 console.log(`sdk-dup: calls=${CALLS} upstream_jobs=${upstreamJobs} duplicates=${duplicates} invisible=${invisible}`);
 await stopAll();
