@@ -5,7 +5,7 @@ export CARGO_TERM_COLOR := never
 export PROPTEST_CASES ?= 2000
 WASM := target/wasm32-unknown-unknown/release/luma_extend.wasm
 
-.PHONY: publish-check test lint test-native test-types test-wasm test-pkg test-e2e test-gateway test-sdk-agents bench-gateway demo pkg tools bench-poll bench-client
+.PHONY: bench-chaos bench-load bench-sdk-dup publish-check test lint test-native test-types test-wasm test-pkg test-e2e test-gateway test-sdk-agents bench-gateway soak-gateway demo pkg tools bench-poll bench-client
 
 ## Run every test.
 test: tools lint test-native test-types test-wasm test-pkg publish-check test-e2e test-gateway test-sdk-agents
@@ -55,17 +55,38 @@ test-e2e: pkg
 ## The gateway in workerd against the emulator: every upstream, security, the lumaai SDK.
 test-gateway:
 	worker/build.sh
-	scripts/with-emulator.sh node --test worker/test/gateway.test.mjs
+	scripts/with-emulator.sh node --test worker/test/gateway.test.mjs worker/test/shards.test.mjs worker/test/contract.test.mjs
 
 ## Luma's official luma-agents Python SDK, unmodified (PyPI, a venv of its own), against the emulator.
 test-sdk-agents:
 	scripts/install-tools.sh python
 	scripts/with-emulator.sh tests/sdk/luma_agents.sh
 
-## The gateway's added latency, cold start, and callback-to-answer lag.
+## The gateway's cost per job (Cloudflare's prices), create latency beside a bare proxy, callback lag.
 bench-gateway:
 	worker/build.sh
 	scripts/with-emulator.sh node benches/gateway.mjs
+
+## A 10-minute mixed load with upstream faults, watching workerd's memory (SOAK_SECONDS to change).
+soak-gateway:
+	worker/build.sh
+	scripts/with-emulator.sh node benches/soak-gateway.mjs
+
+## 500 jobs from our client through the gateway with 20 % faults on both sides (gateway-chaos).
+bench-chaos: pkg
+	worker/build.sh
+	scripts/with-emulator.sh node benches/gateway-chaos.mjs
+
+## Bursts of 1,000 and 3,000 concurrent jobs from one token, five runs each (gateway-load).
+bench-load: pkg
+	worker/build.sh
+	scripts/with-emulator.sh node benches/gateway-load.mjs
+
+## The lumaai SDK with its default retries, 100 creates while half the upstream creates fail
+## ambiguously (sdk-dup).
+bench-sdk-dup:
+	worker/build.sh
+	scripts/with-emulator.sh node benches/sdk-dup.mjs
 
 ## The demo: the package, the emulator at a human speed and the page, on 127.0.0.1.
 demo: tools

@@ -21,13 +21,18 @@ const running = [];
 /** Where each upstream's API lives on the emulator (the rest serve from its root). */
 const PREFIX = { luma: "/dream-machine/v1", "luma-agents": "/v1" };
 
-/** A gateway for `upstream`; `call` records every answer so tests can look for leaks. */
-export async function gateway(upstream, extra = {}) {
+/**
+ * A gateway for `upstream`; `call` records every answer so tests can look for leaks. With
+ * `persist` (a directory) its Durable Objects keep their SQLite files there, as deployed,
+ * instead of in memory.
+ */
+export async function gateway(upstream, extra = {}, { persist } = {}) {
   const mf = new Miniflare({
+    ...(persist && { durableObjectsPersist: persist }),
     modules: [{ type: "ESModule", path: join(out, "index.js") }, { type: "CompiledWasm", path: join(out, wasmFile) }],
     modulesRoot: out,
     compatibilityDate: "2025-01-01",
-    durableObjects: { GENERATIONS: "GenerationObject", CALLERS: "CallerIndex" },
+    durableObjects: { SHARDS: { className: "CallerShard", useSQLite: true } },
     bindings: {
       UPSTREAM: upstream, UPSTREAM_BASE_URL: `${emulator}${PREFIX[upstream] ?? ""}`,
       UPSTREAM_API_KEY: UPSTREAM_KEY, CLIENT_TOKENS: "tok-a, tok-b", ALLOWED_ORIGINS: "https://app.test", UPSTREAM_TYPICAL_JOB_MS: "600", ...extra,
@@ -44,7 +49,8 @@ export async function gateway(upstream, extra = {}) {
     seen.push(text + JSON.stringify([...r.headers]));
     return { status: r.status, headers: r.headers, json: text ? JSON.parse(text) : null };
   };
-  return { base, call, seen };
+  const dispose = () => (running.splice(running.indexOf(mf), 1), mf.dispose());
+  return { base, call, seen, dispose };
 }
 
 export const stopAll = () => Promise.all(running.splice(0).map((mf) => mf.dispose()));

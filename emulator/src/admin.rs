@@ -80,6 +80,8 @@ pub fn handle(app: &App, req: &Request) -> Response {
                     json!({
                         "id": j.id, "protocol": j.protocol.name(), "state": j.phase(now).luma(),
                         "created_unix_ms": j.created_unix_ms as u64, "length_ms": j.length.as_millis() as u64,
+                        // Benches tell a job made twice from one made once by its prompt.
+                        "prompt": j.prompt,
                     })
                 }).collect();
             Response::json(200, &Value::Array(list))

@@ -8,8 +8,34 @@ pub struct Config {
     pub upstream_base_url: Option<String>,
     pub upstream_api_key: String,
     pub client_tokens: Vec<String>,
+    /// Shards per token, in `client_tokens`' order (`token:N` in CLIENT_TOKENS; 1 by default).
+    pub token_shards: Vec<u32>,
+    /// Records older than this are deleted by their shard's alarm (fractions allowed, for tests).
+    pub retention_days: f64,
+    /// Creates per second one shard admits before answering 429.
+    pub shard_creates_per_s: u32,
     pub allowed_origins: Vec<String>,
     pub app_webhook: Option<(String, String)>,
+}
+
+/// The setting `name` parsed and within `ok`, or `default` when unset; else an error naming
+/// the setting and its `rule`.
+fn setting<T: std::str::FromStr>(
+    get: &impl Fn(&str) -> Option<String>,
+    name: &str,
+    default: T,
+    ok: impl Fn(&T) -> bool,
+    rule: &str,
+) -> Result<T, String> {
+    match get(name).filter(|v| !v.trim().is_empty()) {
+        None => Ok(default),
+        Some(v) => v
+            .trim()
+            .parse::<T>()
+            .ok()
+            .filter(ok)
+            .ok_or_else(|| format!("{name} must be {rule}")),
+    }
 }
 
 fn list(v: Option<String>) -> Vec<String> {
@@ -31,7 +57,23 @@ impl Config {
         let upstream_api_key = get("UPSTREAM_API_KEY")
             .filter(|k| !k.is_empty())
             .ok_or("UPSTREAM_API_KEY (a secret) is not set")?;
-        let client_tokens = list(get("CLIENT_TOKENS"));
+        let mut client_tokens = Vec::new();
+        let mut token_shards = Vec::new();
+        for entry in list(get("CLIENT_TOKENS")) {
+            // `token:N` gives a backend token N shards; the error never repeats the token.
+            let (token, shards) = match entry.rsplit_once(':') {
+                Some((t, n)) if n.chars().all(|c| c.is_ascii_digit()) => {
+                    let n = n.parse::<u32>().ok().filter(|n| (1..=64).contains(n));
+                    (
+                        t.to_string(),
+                        n.ok_or("CLIENT_TOKENS: a shard count (after ':') must be 1 to 64")?,
+                    )
+                }
+                _ => (entry, 1),
+            };
+            client_tokens.push(token);
+            token_shards.push(shards);
+        }
         if client_tokens.is_empty() {
             return Err("CLIENT_TOKENS (a secret) is not set: no token, no service".into());
         }
@@ -52,6 +94,21 @@ impl Config {
             upstream_base_url: get("UPSTREAM_BASE_URL").filter(|u| !u.is_empty()),
             upstream_api_key,
             client_tokens,
+            token_shards,
+            retention_days: setting(
+                &get,
+                "RETENTION_DAYS",
+                30.0,
+                |d| *d > 0.0 && *d <= 3650.0,
+                "a number of days above 0, at most 3650",
+            )?,
+            shard_creates_per_s: setting(
+                &get,
+                "SHARD_CREATES_PER_S",
+                100,
+                |n| (1..=10_000).contains(n),
+                "a whole number from 1 to 10000",
+            )?,
             allowed_origins: list(get("ALLOWED_ORIGINS")),
             app_webhook,
         })
@@ -83,6 +140,37 @@ mod tests {
             (c.upstream, c.client_tokens.len(), c.allowed_origins.len()),
             (ProviderKind::Apiframe, 2, 1)
         );
+        let c = Config::from_vars(vars(&[
+            ("UPSTREAM", "luma"),
+            ("UPSTREAM_API_KEY", "sk-upstream"),
+            ("CLIENT_TOKENS", "browser, backend:8"),
+            ("RETENTION_DAYS", "7"),
+        ]))
+        .unwrap();
+        assert_eq!(c.client_tokens, ["browser", "backend"]);
+        assert_eq!(c.token_shards, [1, 8]);
+        assert_eq!((c.retention_days, c.shard_creates_per_s), (7.0, 100));
+        for (name, value) in [
+            ("RETENTION_DAYS", "0"),
+            ("RETENTION_DAYS", "x"),
+            ("SHARD_CREATES_PER_S", "-1"),
+        ] {
+            let e = Config::from_vars(vars(&[
+                ("UPSTREAM", "luma"),
+                ("UPSTREAM_API_KEY", "sk-upstream"),
+                ("CLIENT_TOKENS", "a"),
+                (name, value),
+            ]))
+            .unwrap_err();
+            assert!(e.starts_with(name), "{e}");
+        }
+        let e = Config::from_vars(vars(&[
+            ("UPSTREAM", "luma"),
+            ("UPSTREAM_API_KEY", "sk-upstream"),
+            ("CLIENT_TOKENS", "secret-token:99"),
+        ]))
+        .unwrap_err();
+        assert!(e.contains("1 to 64") && !e.contains("secret-token"), "{e}");
         for broken in [
             vec![
                 ("UPSTREAM", "openai"),

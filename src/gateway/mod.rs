@@ -6,12 +6,16 @@
 mod config;
 mod record;
 mod route;
+mod shard;
 mod translate;
+mod watch;
 
 pub use config::Config;
 pub use record::Record;
 pub use route::{route, Route};
-pub use translate::{upstream_request, UpstreamRequest};
+pub use shard::{callback_secret, merge, new_id, shard_name, shard_of};
+pub use translate::{echo, upstream_request, UpstreamRequest};
+pub use watch::{next as next_poll, Next, GIVE_UP_MS};
 
 use serde_json::json;
 
@@ -39,8 +43,13 @@ impl Reject {
 
 /// The caller behind a bearer token, as an opaque id that never reveals the token.
 pub fn caller(authorization: Option<&str>, tokens: &[String]) -> Result<String, Reject> {
+    // The scheme is case-insensitive (RFC 9110); the token is not.
     let token = authorization
-        .and_then(|h| h.strip_prefix("Bearer "))
+        .and_then(|h| {
+            h.get(..7)
+                .filter(|s| s.eq_ignore_ascii_case("bearer "))
+                .map(|_| &h[7..])
+        })
         .map(str::trim)
         .filter(|t| !t.is_empty())
         .ok_or_else(|| Reject::new(401, "Missing bearer token"))?;
@@ -56,14 +65,38 @@ pub fn caller(authorization: Option<&str>, tokens: &[String]) -> Result<String, 
     Ok(digest.iter().take(12).map(|b| format!("{b:02x}")).collect())
 }
 
+/// The caller and its shard count (`shards[i]` belongs to `tokens[i]`; 1 when missing).
+pub fn caller_shards(
+    authorization: Option<&str>,
+    tokens: &[String],
+    shards: &[u32],
+) -> Result<(String, u32), Reject> {
+    let id = caller(authorization, tokens)?;
+    let token = authorization.unwrap_or_default()[7..].trim();
+    // Every token is compared again, so the answer's timing does not tell which one matched.
+    let n = tokens.iter().enumerate().fold(1, |n, (i, t)| {
+        if constant_time_eq(t.as_bytes(), token.as_bytes()) {
+            shards.get(i).copied().unwrap_or(1)
+        } else {
+            n
+        }
+    });
+    Ok((id, n))
+}
+
 /// CORS headers for `origin` when it is allowed; none otherwise (the browser then refuses).
 pub fn cors(origin: Option<&str>, allowed: &[String]) -> Vec<(String, String)> {
     match origin {
         Some(o) if allowed.iter().any(|a| a == o || a == "*") => vec![
             ("access-control-allow-origin".into(), o.into()),
+            // Our client sends an Idempotency-Key on creates; it reads Retry-After on a 429.
             (
                 "access-control-allow-headers".into(),
-                "authorization, content-type".into(),
+                "authorization, content-type, idempotency-key".into(),
+            ),
+            (
+                "access-control-expose-headers".into(),
+                "retry-after, retry-after-ms, x-request-id, x-should-retry".into(),
             ),
             (
                 "access-control-allow-methods".into(),
@@ -84,6 +117,9 @@ mod tests {
         let tokens = vec!["tok-a".to_string(), "tok-b".to_string()];
         let a = caller(Some("Bearer tok-a"), &tokens).unwrap();
         assert_eq!(a.len(), 24);
+        assert_eq!(caller(Some("bearer tok-a"), &tokens).unwrap(), a);
+        assert_eq!(caller(Some("BEARER tok-a"), &tokens).unwrap(), a);
+        assert!(caller(Some("Bearer TOK-A"), &tokens).is_err());
         assert_ne!(a, caller(Some("Bearer tok-b"), &tokens).unwrap());
         assert!(!a.contains("tok"));
         for bad in [
@@ -99,6 +135,25 @@ mod tests {
             caller(Some("Bearer tok-a"), &[]).unwrap_err().status,
             401,
             "no tokens, no service"
+        );
+    }
+
+    #[test]
+    fn backend_tokens_get_their_shards() {
+        let tokens = vec!["tok-a".to_string(), "tok-b".to_string()];
+        let (a, n) = caller_shards(Some("Bearer tok-b"), &tokens, &[1, 8]).unwrap();
+        assert_eq!((a, n), (caller(Some("Bearer tok-b"), &tokens).unwrap(), 8));
+        assert_eq!(
+            caller_shards(Some("Bearer tok-a"), &tokens, &[1, 8])
+                .unwrap()
+                .1,
+            1
+        );
+        assert_eq!(
+            caller_shards(Some("Bearer tok-c"), &tokens, &[1, 8])
+                .unwrap_err()
+                .status,
+            401
         );
     }
 

@@ -1,4 +1,4 @@
-//! What the gateway keeps per generation (one Durable Object each), and how callers see it.
+//! What the gateway keeps per generation (a row in its caller's shard), and how callers see it.
 
 use serde::{Deserialize, Serialize};
 use serde_json::{json, Value};
@@ -13,8 +13,6 @@ pub struct Record {
     /// The caller that created it; nobody else may see it.
     pub owner: String,
     pub parent: Option<String>,
-    /// Part of the callback URL given to the upstream.
-    pub callback_secret: String,
     pub created_at: String,
     /// The caller's request, echoed as Luma does.
     pub request: Value,
@@ -71,7 +69,6 @@ mod tests {
             upstream_id: "task:42".into(),
             owner: "caller".into(),
             parent: None,
-            callback_secret: "s".into(),
             created_at: "2026-11-24T00:00:00Z".into(),
             request: json!({ "prompt": "A jellyfish" }),
             generation: Generation::new("task:42", ProviderKind::Apiframe, State::Queued),

@@ -53,6 +53,7 @@ pub fn route(method: &str, path: &str, query: &[(String, String)]) -> Result<Rou
     if method == "OPTIONS" {
         return Ok(Route::Preflight);
     }
+    let full = path;
     let path = path.strip_prefix("/dream-machine/v1").unwrap_or(path);
     let segments: Vec<&str> = path.trim_matches('/').split('/').collect();
     let param = |k: &str| query.iter().find(|(n, _)| n == k).map(|(_, v)| v.as_str());
@@ -105,8 +106,15 @@ pub fn route(method: &str, path: &str, query: &[(String, String)]) -> Result<Rou
                 secret: secret.to_string(),
             })
         }
-        (_, ["generations", ..]) => Err(Reject::new(405, format!("{method} is not allowed here"))),
-        _ => Err(Reject::new(404, "Not found")),
+        // Luma's other routes (upscale, audio, image, concepts, camera motions) and anything
+        // else: a 404 whose detail names the route, so an SDK call says what is missing.
+        _ => Err(Reject::new(
+            404,
+            format!(
+                "The gateway does not serve {method} {}",
+                full.chars().take(200).collect::<String>()
+            ),
+        )),
     }
 }
 
@@ -197,5 +205,26 @@ mod tests {
                 "{m} {p}: {r:?}"
             );
         }
+    }
+
+    #[test]
+    fn routes_it_does_not_serve_are_named_in_a_404() {
+        for (method, path) in [
+            ("GET", "/dream-machine/v1/generations/concepts/list"),
+            ("POST", "/generations/abc/upscale"),
+            ("POST", "/generations/abc/audio"),
+            ("PUT", "/generations/abc"),
+            ("GET", "/nothing"),
+        ] {
+            let e = route(method, path, &[]).unwrap_err();
+            assert_eq!(e.status, 404, "{method} {path}");
+            assert!(e.detail.contains(method), "{}", e.detail);
+        }
+        let e = route("GET", "/generations/concepts/list", &[]).unwrap_err();
+        assert!(
+            e.detail.ends_with("/generations/concepts/list"),
+            "{}",
+            e.detail
+        );
     }
 }

@@ -24,6 +24,10 @@ struct LumaBody {
     keyframes: Option<Keyframes>,
     resolution: Option<String>,
     duration: Option<String>,
+    /// Refused: the gateway gives the upstream its own callback URL (see APP_WEBHOOK_URL).
+    callback_url: Option<serde::de::IgnoredAny>,
+    /// Refused: not forwarded to any upstream yet.
+    concepts: Option<serde::de::IgnoredAny>,
 }
 
 /// Parses, maps ids with `upstream_id_of` (gateway id → upstream id, for the caller's own
@@ -42,6 +46,19 @@ pub fn upstream_request(
     }
     let mut b: LumaBody = serde_json::from_slice(body)
         .map_err(|e| Reject::new(400, format!("Invalid request body: {e}")))?;
+    if b.callback_url.is_some() {
+        return Err(Reject::new(
+            400,
+            "callback_url is not supported through the gateway: it calls the upstream back itself; \
+             subscribe to its events with APP_WEBHOOK_URL instead",
+        ));
+    }
+    if b.concepts.is_some() {
+        return Err(Reject::new(
+            400,
+            "concepts is not supported through the gateway",
+        ));
+    }
     // Luma clients always name a model; upstreams that pick their own just ignore it, and the
     // Agents API's one video model is not a Dream Machine name (`ray-2` means nothing there).
     if !upstream.capabilities().generation_keyframes || upstream.kind == ProviderKind::LumaAgents {
@@ -105,6 +122,35 @@ pub fn upstream_request(
     };
     checked.map_err(|e| Reject::new(400, e.message))?;
     Ok((request, parent))
+}
+
+/// What the gateway stores and echoes as the generation's `request`: the body's known fields,
+/// as parsed and checked, never the raw body (an unknown field could hold anything).
+pub fn echo(body: &[u8]) -> serde_json::Value {
+    let Ok(b) = serde_json::from_slice::<LumaBody>(body) else {
+        return serde_json::Value::Null;
+    };
+    let mut o = serde_json::Map::new();
+    let mut put = |k: &str, v: serde_json::Value| {
+        if !v.is_null() {
+            o.insert(k.into(), v);
+        }
+    };
+    put("generation_type", "video".into());
+    put("prompt", b.prompt.into());
+    put("model", b.model.into());
+    put(
+        "aspect_ratio",
+        serde_json::to_value(b.aspect_ratio).unwrap_or_default(),
+    );
+    put("loop", b.loop_video.into());
+    put(
+        "keyframes",
+        serde_json::to_value(b.keyframes).unwrap_or_default(),
+    );
+    put("resolution", b.resolution.into());
+    put("duration", b.duration.into());
+    o.into()
 }
 
 #[cfg(test)]
@@ -205,5 +251,35 @@ mod tests {
             .status,
             400
         );
+    }
+
+    #[test]
+    fn the_echo_keeps_known_fields_only() {
+        let body = serde_json::json!({
+            "prompt": "A jellyfish", "model": "ray-2", "aspect_ratio": "16:9", "junk": [[[1]]],
+            "keyframes": { "frame0": { "type": "generation", "id": GW } },
+        });
+        let e = echo(body.to_string().as_bytes());
+        assert_eq!(e["prompt"], "A jellyfish");
+        assert_eq!(e["aspect_ratio"], "16:9");
+        assert_eq!(e["keyframes"]["frame0"]["id"], GW);
+        assert!(e.get("junk").is_none());
+        assert!(e.get("loop").is_none());
+    }
+
+    #[test]
+    fn fields_it_cannot_honour_are_refused_by_name() {
+        for (field, value) in [
+            ("callback_url", serde_json::json!("https://app.test/hook")),
+            ("concepts", serde_json::json!([{ "key": "dolly_zoom" }])),
+        ] {
+            let mut body = serde_json::json!({ "prompt": "A jellyfish" });
+            body[field] = value;
+            for kind in [ProviderKind::Luma, ProviderKind::Apiframe] {
+                let e = translate(kind, body.clone()).unwrap_err();
+                assert_eq!(e.status, 400);
+                assert!(e.detail.starts_with(field), "{}", e.detail);
+            }
+        }
     }
 }

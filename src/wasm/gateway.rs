@@ -6,7 +6,6 @@ use wasm_bindgen::prelude::*;
 use super::js::{from_js, set, to_js};
 use crate::gateway::{self, Config, Record, Reject, Route};
 use crate::model::Generation;
-use crate::poll::{Action, PollConfig, Schedule};
 use crate::provider::{Provider, ProviderKind};
 
 fn reject(r: Reject) -> JsValue {
@@ -36,6 +35,20 @@ pub fn gateway_config(env: JsValue) -> Result<JsValue, JsValue> {
             .iter()
             .map(|t| JsValue::from_str(t))
             .collect::<Array>(),
+    );
+    set(
+        &o,
+        "shards",
+        &c.token_shards
+            .iter()
+            .map(|n| JsValue::from(*n))
+            .collect::<Array>(),
+    );
+    set(&o, "retentionDays", &JsValue::from(c.retention_days));
+    set(
+        &o,
+        "shardCreatesPerS",
+        &JsValue::from(c.shard_creates_per_s),
     );
     set(
         &o,
@@ -112,11 +125,18 @@ fn decode(s: &str) -> String {
 }
 
 #[wasm_bindgen(js_name = gatewayCaller)]
+/// `{id, shards}`: the caller behind the bearer token, and how many shards it writes to.
 pub fn gateway_caller(
     authorization: Option<String>,
     tokens: Vec<String>,
-) -> Result<String, JsValue> {
-    gateway::caller(authorization.as_deref(), &tokens).map_err(reject)
+    shards: Vec<u32>,
+) -> Result<JsValue, JsValue> {
+    let (id, n) =
+        gateway::caller_shards(authorization.as_deref(), &tokens, &shards).map_err(reject)?;
+    let o = Object::new();
+    set(&o, "id", &JsValue::from_str(&id));
+    set(&o, "shards", &JsValue::from(n));
+    Ok(o.into())
 }
 
 #[wasm_bindgen(js_name = gatewayCors)]
@@ -194,37 +214,77 @@ pub fn record_luma(record: JsValue) -> Result<JsValue, JsValue> {
     Ok(to_js(&r.to_luma()))
 }
 
-/// Milliseconds until the alarm should ask the upstream again, from the core's schedule.
-#[wasm_bindgen(js_name = recordNextPollMs)]
-pub fn record_next_poll_ms(
+/// The job's next poll by its shard's alarm: a time (ms), or -1 (terminal: none), or -2 (past
+/// the 24-hour limit: end it as failed). `heard_ms`: its last callback, if any.
+#[wasm_bindgen(js_name = recordNextPoll)]
+pub fn record_next_poll(
     record: JsValue,
     created_ms: f64,
+    heard_ms: Option<f64>,
     now_ms: f64,
     typical_job_ms: Option<f64>,
 ) -> Result<f64, JsValue> {
     let r: Record = from_js(&record).map_err(|e| JsValue::from_str(&e))?;
-    let kind = r.generation.provider;
-    let (created, now) = (created_ms as u64, now_ms as u64);
-    let base = match typical_job_ms {
-        Some(ms) if ms > 0.0 => PollConfig::with_typical_job(kind, ms as u64),
-        _ => PollConfig::for_provider(kind),
-    };
-    let mut schedule = Schedule::new(
-        PollConfig {
-            long_poll: false,
-            ..base
-        },
-        created,
-        now,
-        now,
+    let next = gateway::next_poll(
+        &r,
+        created_ms as u64,
+        heard_ms.map(|h| h as u64),
+        now_ms as u64,
+        typical_job_ms.map(|t| t as u64),
     );
-    if let Action::FetchNow = schedule.poll(now) {
-        schedule.observe(now, &r.generation);
-    }
-    Ok(match schedule.poll(now) {
-        Action::WaitUntil(t) => t.saturating_sub(now) as f64,
-        _ => 0.0,
+    Ok(match next {
+        gateway::Next::PollAt(t) => t as f64,
+        gateway::Next::Done => -1.0,
+        gateway::Next::GiveUp => -2.0,
     })
+}
+
+/// The name of the caller's shard `i`.
+#[wasm_bindgen(js_name = gatewayShardName)]
+pub fn gateway_shard_name(caller: &str, i: u32) -> String {
+    gateway::shard_name(caller, i)
+}
+
+/// A new gateway id in `shard`, from 10 random bytes.
+#[wasm_bindgen(js_name = gatewayNewId)]
+pub fn gateway_new_id(shard: &str, random: &[u8]) -> Result<String, JsValue> {
+    let r: &[u8; 10] = random
+        .get(..10)
+        .and_then(|r| r.try_into().ok())
+        .ok_or_else(|| JsValue::from_str("gatewayNewId needs 10 random bytes"))?;
+    Ok(gateway::new_id(shard, r))
+}
+
+/// The shard holding `id`, or undefined when it is no id of this gateway.
+#[wasm_bindgen(js_name = gatewayShardOf)]
+pub fn gateway_shard_of(id: &str) -> Option<String> {
+    gateway::shard_of(id).map(String::from)
+}
+
+#[wasm_bindgen(js_name = gatewayCallbackSecret)]
+pub fn gateway_callback_secret(key: &str, id: &str) -> String {
+    gateway::callback_secret(key, id)
+}
+
+/// `{ids, has_more}`: the caller's list page from its shards' pages (`[[created_ms, id], ...]`).
+#[wasm_bindgen(js_name = gatewayMerge)]
+pub fn gateway_merge(pages: JsValue, offset: u32, limit: u32) -> Result<JsValue, JsValue> {
+    let pages: Vec<Vec<(f64, String)>> = from_js(&pages).map_err(|e| JsValue::from_str(&e))?;
+    let (ids, more) = gateway::merge(pages, offset as usize, limit as usize);
+    let o = Object::new();
+    set(
+        &o,
+        "ids",
+        &ids.iter().map(|i| JsValue::from_str(i)).collect::<Array>(),
+    );
+    set(&o, "has_more", &JsValue::from_bool(more));
+    Ok(o.into())
+}
+
+/// The create body's known fields, as stored and echoed in `request`.
+#[wasm_bindgen(js_name = gatewayEcho)]
+pub fn gateway_echo(body: &str) -> JsValue {
+    to_js(&gateway::echo(body.as_bytes()))
 }
 
 #[wasm_bindgen(js_name = secretsEqual)]

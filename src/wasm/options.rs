@@ -95,7 +95,8 @@ impl ClientConfig {
             None => JobLengths::new(),
             Some(Ok(model)) => model,
             Some(Err(message)) => {
-                let message = format!("options.pollModel is not a model exportPollModel() wrote: {message}");
+                let message =
+                    format!("options.pollModel is not a model exportPollModel() wrote: {message}");
                 issues.push(issue("options.pollModel", "format", message));
                 JobLengths::new()
             }

@@ -10,13 +10,18 @@ use web_sys::AbortSignal;
 pub struct Aborted {
     signal: Option<AbortSignal>,
     listener: Option<Function>,
+    /// The promise's `resolve`, called on drop: a `JsFuture` whose promise never settles keeps
+    /// its callbacks and state alive in wasm memory for good (they hold each other until then).
+    settle: Option<Function>,
     fired: JsFuture,
 }
 
 impl Aborted {
     pub fn new(signal: Option<AbortSignal>) -> Aborted {
         let mut listener = None;
+        let mut settle = None;
         let promise = Promise::new(&mut |resolve, _reject| {
+            settle = Some(resolve.clone());
             let Some(s) = &signal else { return };
             if s.aborted() {
                 let _ = resolve.call0(&JsValue::UNDEFINED);
@@ -30,6 +35,7 @@ impl Aborted {
         Aborted {
             signal,
             listener,
+            settle,
             fired: JsFuture::from(promise),
         }
     }
@@ -43,6 +49,9 @@ impl Drop for Aborted {
     fn drop(&mut self) {
         if let (Some(s), Some(l)) = (&self.signal, self.listener.take()) {
             let _ = s.remove_event_listener_with_callback("abort", l.unchecked_ref());
+        }
+        if let Some(resolve) = self.settle.take() {
+            let _ = resolve.call0(&JsValue::UNDEFINED);
         }
     }
 }

@@ -50,20 +50,25 @@ pub async fn sleep(ms: u64) {
     }
 }
 
-/// A pending `setTimeout`; dropping it clears the timer so nothing fires after an abort.
+/// A pending `setTimeout`; dropping it clears the timer so nothing fires after an abort, and
+/// settles the promise: a `JsFuture` whose promise never settles stays in wasm memory for good.
 struct Sleep {
     id: JsValue,
+    settle: Option<js_sys::Function>,
     done: JsFuture,
 }
 
 impl Sleep {
     fn new(ms: u64) -> Sleep {
         let mut id = JsValue::UNDEFINED;
+        let mut settle = None;
         let promise = Promise::new(&mut |resolve, _reject| {
             id = set_timeout(&resolve, ms as f64);
+            settle = Some(resolve);
         });
         Sleep {
             id,
+            settle,
             done: JsFuture::from(promise),
         }
     }
@@ -80,5 +85,8 @@ impl Future for Sleep {
 impl Drop for Sleep {
     fn drop(&mut self) {
         clear_timeout(&self.id);
+        if let Some(resolve) = self.settle.take() {
+            let _ = resolve.call0(&JsValue::UNDEFINED);
+        }
     }
 }

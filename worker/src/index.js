@@ -1,36 +1,15 @@
 // The luma-extend gateway: Luma's Dream Machine protocol in front of one upstream. The decisions
-// (config, routes, callers, CORS, translation, records, polling) are Rust in the wasm; this file
-// wires them to Workers, Durable Objects and fetch.
-import wasm from "../build/luma_extend_bg.wasm";
-import * as g from "../build/luma_extend.js";
+// (config, routes, callers, shards, CORS, translation, records, polling) are Rust in the wasm;
+// this file routes each request to the shard object that holds its generations (shard.js).
+import { g, json, meter, refuse, refusal, wasmBytes } from "./common.js";
 
-g.initSync({ module: wasm });
+export { CallerShard } from "./shard.js";
 
 const MAX_BODY = 64 * 1024;
-const LONG_POLL_MS = 25_000;
-const POLL_FOR_MS = 24 * 3600_000;
-const RANK = { queued: 0, dreaming: 1, completed: 2, failed: 2 };
-
-const json = (status, body, headers = []) =>
-  new Response(status === 204 ? null : JSON.stringify(body), { status, headers: [["content-type", "application/json"], ...headers] });
-
-/** A LumaError from the upstream as a Luma-shaped answer; the upstream key never leaves. */
-function upstreamFailure(e, env) {
-  const status = { invalid_request: 400, unsupported: 400, not_found: 404, rate_limited: 429, timeout: 504 }[e?.code] ?? 502;
-  const detail = `upstream: ${String(e?.message ?? e)}`.replaceAll(env.UPSTREAM_API_KEY || "\u0000", "***");
-  return { status, detail };
-}
-
-function upstream(env, config) {
-  return new g.LumaClient({ provider: config.upstream, apiKey: env.UPSTREAM_API_KEY, baseUrl: config.baseUrl, maxRetries: 2 });
-}
-
-const generation = (env, id) => env.GENERATIONS.get(env.GENERATIONS.idFromName(id));
-const callerIndex = (env, caller) => env.CALLERS.get(env.CALLERS.idFromName(caller));
 
 /** The body as text, refused (413) past MAX_BODY bytes without reading further. */
 async function readBody(request) {
-  const tooLarge = { status: 413, detail: `The request body is over ${MAX_BODY} bytes` };
+  const tooLarge = refuse(413, `The request body is over ${MAX_BODY} bytes`);
   if (Number(request.headers.get("content-length")) > MAX_BODY) throw tooLarge;
   if (!request.body) return "";
   const reader = request.body.getReader();
@@ -51,51 +30,94 @@ async function readBody(request) {
   try {
     return new TextDecoder("utf-8", { fatal: true }).decode(bytes);
   } catch {
-    throw { status: 400, detail: "The request body is not UTF-8 JSON" };
+    throw refuse(400, "The request body is not UTF-8 JSON");
   }
 }
 
-/** The caller's own generation, as a record, or null. */
-async function own(env, id, caller) {
-  const r = await generation(env, id).fetch(`https://do/record?owner=${caller}`);
-  return r.ok ? r.json() : null;
+const sha256 = async (text) =>
+  [...new Uint8Array(await crypto.subtle.digest("SHA-256", new TextEncoder().encode(text)))].map((b) => b.toString(16).padStart(2, "0")).join("");
+
+/** A shard's answer. An overloaded or failing object is a 429 or 503 with Retry-After, never a bare 5xx. */
+async function ask(env, shard, path, init) {
+  try {
+    return await env.SHARDS.get(env.SHARDS.idFromName(shard)).fetch(`https://shard${path}`, init);
+  } catch (e) {
+    console.log(JSON.stringify({ shard_unreachable: String(e?.message ?? e), overloaded: Boolean(e?.overloaded) }));
+    if (e?.overloaded) throw refuse(429, "The gateway is busy; retry after the time in Retry-After", [["retry-after", "1"]]);
+    throw refuse(503, "The gateway could not reach its storage; retry later", [["retry-after", "1"]]);
+  }
 }
 
-async function get(env, id, caller, wait) {
-  const r = await generation(env, id).fetch(`https://do/get?owner=${caller}&wait=${wait ?? ""}`);
-  return r.ok ? r.json() : null;
-}
+const relay = (r, cors) => new Response(r.body, { status: r.status, headers: [...r.headers, ...cors] });
+const notFound = (cors) => json(404, { detail: "Generation not found" }, cors);
 
-async function create(request, env, config, caller, origin) {
+async function create(request, env, config, caller, shards, origin, cors) {
   const body = await readBody(request);
+  const key = request.headers.get("idempotency-key") ?? undefined;
+  if (key !== undefined && !/^[\x21-\x7e]{1,255}$/.test(key)) throw refuse(400, "Idempotency-Key must be 1 to 255 visible ASCII characters");
+  // Keyframe generations must be the caller's own: their upstream ids come from their shards.
   const ids = {};
   for (const id of g.gatewayKeyframeIds(body)) {
-    const record = await own(env, id, caller);
-    if (!record) throw { status: 400, detail: `Generation ${id} not found` };
-    ids[id] = record.upstream_id;
+    const shard = g.gatewayShardOf(id);
+    if (!shard || !shards.includes(shard)) continue;
+    const r = await ask(env, shard, `/upstream-id?id=${id}&owner=${caller}`);
+    if (r.ok) ids[id] = (await r.json()).upstream_id;
   }
   const t = g.gatewayTranslate(body, config.upstream, ids, MAX_BODY);
-  const id = crypto.randomUUID();
-  const secret = crypto.randomUUID().replaceAll("-", "");
-  const req = { ...t.request };
-  // The Agents API has no callback field: for it the alarm alone polls.
-  if (config.upstream !== "luma-agents") req.callbackUrl = `${origin}/callbacks/${id}/${secret}`;
-  if (config.upstream === "apiframe") req.callbackSecret = secret;
-  let created;
+  // One key always lands on one shard, where racing twins meet.
+  const pick = key ? parseInt((await sha256(key)).slice(0, 8), 16) : Math.floor(Math.random() * 2 ** 32);
+  const shard = shards[pick % shards.length];
+  const job = { shard, caller, kind: t.kind, request: t.request, parent: t.parent, echo: g.gatewayEcho(body), origin, key, hash: key && (await sha256(body)) };
+  let r;
   try {
-    created = await (t.kind === "extend" ? upstream(env, config).extend(req) : upstream(env, config).generate(req));
+    r = await ask(env, shard, "/create", { method: "POST", body: JSON.stringify(job) });
   } catch (e) {
-    throw upstreamFailure(e, env);
+    if (e.status === 429) throw e;
+    // The shard may have created it upstream: a blind retry could bill twice.
+    throw refuse(502, "The gateway could not confirm the create; retry with the same Idempotency-Key, or list to look for it", [["x-should-retry", "false"]]);
   }
-  const record = {
-    id, upstream_id: created.id, owner: caller, parent: t.parent, callback_secret: secret,
-    created_at: new Date().toISOString(), request: JSON.parse(body), generation: created,
-  };
-  await Promise.all([
-    generation(env, id).fetch("https://do/init", { method: "PUT", body: JSON.stringify(record) }),
-    callerIndex(env, caller).fetch("https://do/add", { method: "POST", body: id }),
-  ]);
-  return g.recordLuma(record);
+  return relay(r, cors);
+}
+
+async function list(env, caller, shards, route, cors) {
+  const one = shards.length === 1;
+  // One shard pages itself; several each give their first offset+limit+1 rows to merge.
+  const skip = one ? route.offset : 0;
+  const take = one ? route.limit + 1 : route.offset + route.limit + 1;
+  const pages = await Promise.all(shards.map(async (s) => (await ask(env, s, `/page?owner=${caller}&skip=${skip}&take=${take}`)).json()));
+  let generations, hasMore;
+  if (one) {
+    generations = pages[0].slice(0, route.limit).map((row) => row[2]);
+    hasMore = pages[0].length > route.limit;
+  } else {
+    const byId = new Map(pages.flat().map((row) => [row[1], row[2]]));
+    const merged = g.gatewayMerge(pages.map((rows) => rows.map((row) => [row[0], row[1]])), route.offset, route.limit);
+    generations = merged.ids.map((id) => byId.get(id));
+    hasMore = merged.has_more;
+  }
+  return json(200, { generations, count: generations.length, has_more: hasMore, limit: route.limit, offset: route.offset }, cors);
+}
+
+/** A batch get wakes each of the caller's shards at most once. */
+async function batch(env, caller, shards, ids, cors) {
+  const byShard = new Map();
+  for (const id of ids) {
+    const shard = g.gatewayShardOf(id);
+    if (shard && shards.includes(shard)) byShard.set(shard, [...(byShard.get(shard) ?? []), id]);
+  }
+  const found = await Promise.all([...byShard].map(async ([s, mine]) => (await (await ask(env, s, `/batch?owner=${caller}&ids=${mine.join(",")}`)).json()).generations));
+  const byId = new Map(found.flat().map((x) => [x.id, x]));
+  return json(200, { generations: ids.map((id) => byId.get(id)).filter(Boolean) }, cors);
+}
+
+/** The upstream's callback: refused with the same 404 as an unknown id, before any object wakes. */
+async function callback(request, env, config, route) {
+  const shard = g.gatewayShardOf(route.id);
+  const expected = shard ? g.gatewayCallbackSecret(env.UPSTREAM_API_KEY, route.id) : "";
+  const ok = shard && g.secretsEqual(route.secret, expected)
+    && (config.upstream !== "apiframe" || g.secretsEqual(request.headers.get("x-webhook-secret") ?? "", expected));
+  if (!ok) return notFound([]);
+  return relay(await ask(env, shard, `/callback?id=${route.id}`, { method: "POST" }), []);
 }
 
 export default {
@@ -107,192 +129,48 @@ export default {
       return json(503, { detail: `The gateway is not configured: ${e}` });
     }
     const url = new URL(request.url);
+    if (env.GATEWAY_METER === "1" && url.pathname === "/__meter") return json(200, { ...meter, wasm_bytes: wasmBytes() });
+    meter.worker_requests++;
     const cors = g.gatewayCors(request.headers.get("origin") ?? undefined, config.origins);
     try {
-      const route = g.gatewayRoute(request.method, url.pathname, url.search);
-      if (route.kind === "preflight") return new Response(null, { status: cors.length ? 204 : 403, headers: cors });
-      if (route.kind === "healthz") return json(200, { ok: true, upstream: config.upstream }, cors);
-      if (route.kind === "callback") {
-        const headers = { "x-secret": route.secret, "x-webhook-secret": request.headers.get("x-webhook-secret") ?? "" };
-        const r = await generation(env, route.id).fetch("https://do/callback", { method: "POST", headers });
-        return json(r.status, await r.json());
+      let route, routeError;
+      try {
+        route = g.gatewayRoute(request.method, url.pathname, url.search);
+      } catch (e) {
+        routeError = e;
       }
-      const caller = g.gatewayCaller(request.headers.get("authorization") ?? undefined, config.tokens);
+      if (route?.kind === "preflight") return new Response(null, { status: cors.length ? 204 : 403, headers: cors });
+      if (route?.kind === "healthz") return json(200, { ok: true, upstream: config.upstream }, cors);
+      if (route?.kind === "callback") return await callback(request, env, config, route);
+      // The token first: without one, nobody learns anything about the routes.
+      const caller = g.gatewayCaller(request.headers.get("authorization") ?? undefined, config.tokens, config.shards);
+      if (routeError) throw routeError;
+      const shards = Array.from({ length: caller.shards }, (_, i) => g.gatewayShardName(caller.id, i));
+      const own = (id) => {
+        const shard = g.gatewayShardOf(id);
+        return shard && shards.includes(shard) ? shard : null;
+      };
       switch (route.kind) {
         case "create":
-          return json(201, await create(request, env, config, caller, url.origin), cors);
+          return await create(request, env, config, caller.id, shards, env.PUBLIC_URL?.replace(/\/$/, "") || url.origin, cors);
         case "get": {
-          const found = await get(env, route.id, caller, route.wait);
-          return found ? json(200, found, cors) : json(404, { detail: "Generation not found" }, cors);
+          const shard = own(route.id);
+          return shard ? relay(await ask(env, shard, `/get?id=${route.id}&owner=${caller.id}&wait=${route.wait ?? ""}`), cors) : notFound(cors);
         }
-        case "batch": {
-          const found = await Promise.all(route.ids.map((id) => get(env, id, caller, false)));
-          return json(200, { generations: found.filter(Boolean) }, cors);
-        }
-        case "list": {
-          const { ids, has_more } = await (await callerIndex(env, caller).fetch(`https://do/list?offset=${route.offset}&limit=${route.limit}`)).json();
-          const generations = (await Promise.all(ids.map((id) => get(env, id, caller, false)))).filter(Boolean);
-          return json(200, { generations, count: generations.length, has_more, limit: route.limit, offset: route.offset }, cors);
-        }
+        case "batch":
+          return await batch(env, caller.id, shards, route.ids, cors);
+        case "list":
+          return await list(env, caller.id, shards, route, cors);
         case "delete": {
-          const record = await own(env, route.id, caller);
-          if (!record) return json(404, { detail: "Generation not found" }, cors);
-          // Where the upstream can delete (luma), its copy goes too.
-          const call = g.upstreamDeleteRequest(config.upstream, config.baseUrl, env.UPSTREAM_API_KEY, record.upstream_id);
-          if (call) {
-            const r = await fetch(call.url, { method: call.method, headers: call.headers });
-            if (!r.ok && r.status !== 404) throw upstreamFailure({ message: `delete answered ${r.status}` }, env);
-          }
-          await generation(env, route.id).fetch(`https://do/delete?owner=${caller}`, { method: "POST" });
-          await callerIndex(env, caller).fetch("https://do/remove", { method: "POST", body: route.id });
-          return new Response(null, { status: 204, headers: cors });
+          const shard = own(route.id);
+          return shard ? relay(await ask(env, shard, `/delete?id=${route.id}&owner=${caller.id}`, { method: "POST" }), cors) : notFound(cors);
         }
       }
       return json(404, { detail: "Not found" }, cors);
     } catch (e) {
-      if (e && typeof e.status === "number" && e.status < 600) return json(e.status, { detail: e.detail ?? "Bad request" }, cors);
+      if (e && typeof e.status === "number" && e.status < 600) return refusal(e, cors);
+      console.log(JSON.stringify({ gateway_error: String(e?.stack ?? e) }));
       return json(502, { detail: "The gateway could not complete the request" }, cors);
     }
   },
 };
-
-/** One generation: its record, its long-poll waiters, its alarm-driven polling. */
-export class GenerationObject {
-  constructor(state, env) {
-    this.state = state;
-    this.env = env;
-    this.waiters = [];
-  }
-
-  async fetch(request) {
-    const url = new URL(request.url);
-    const record = await this.state.storage.get("record");
-    const owner = url.searchParams.get("owner");
-    switch (url.pathname) {
-      case "/init": {
-        const fresh = await request.json();
-        await this.state.storage.put({ record: fresh, created: Date.now() });
-        await this.schedule(fresh);
-        const config = g.gatewayConfig(this.env);
-        if (config.appWebhookUrl) await this.notify(config, fresh, "generation.created");
-        return json(200, { ok: true });
-      }
-      case "/record":
-        return record && record.owner === owner ? json(200, record) : json(404, { detail: "Generation not found" });
-      case "/get": {
-        if (!record || record.owner !== owner) return json(404, { detail: "Generation not found" });
-        // ?wait=dreaming|completed: hold until that state or a later one, or about 25 s.
-        const wanted = RANK[url.searchParams.get("wait")] ?? 0;
-        const until = Date.now() + LONG_POLL_MS;
-        let current = record;
-        while (RANK[current.generation.state] < wanted && Date.now() < until) {
-          await this.changed(until - Date.now());
-          current = await this.state.storage.get("record");
-        }
-        return json(200, g.recordLuma(current));
-      }
-      case "/callback": {
-        if (!record) return json(404, { detail: "Generation not found" });
-        const apiframe = g.gatewayConfig(this.env).upstream === "apiframe";
-        const secretOk = g.secretsEqual(request.headers.get("x-secret") ?? "", record.callback_secret)
-          && (!apiframe || g.secretsEqual(request.headers.get("x-webhook-secret") ?? "", record.callback_secret));
-        if (!secretOk) return json(401, { detail: "Invalid callback secret" });
-        await this.refresh();
-        return json(200, { ok: true });
-      }
-      case "/delete":
-        if (!record || record.owner !== owner) return json(404, { detail: "Generation not found" });
-        await this.state.storage.deleteAll();
-        return json(200, { ok: true });
-    }
-    return json(404, { detail: "Not found" });
-  }
-
-  terminal(record) {
-    return record.generation.state === "completed" || record.generation.state === "failed";
-  }
-
-  changed(ms) {
-    return new Promise((resolve) => {
-      const timer = setTimeout(resolve, ms);
-      this.waiters.push(() => { clearTimeout(timer); resolve(); });
-    });
-  }
-
-  /** Re-fetches from the upstream; a callback's body is never trusted. */
-  async refresh() {
-    const record = await this.state.storage.get("record");
-    if (!record || this.terminal(record)) return;
-    const config = g.gatewayConfig(this.env);
-    const fresh = await upstream(this.env, config).get(record.upstream_id);
-    const out = g.recordApply(record, fresh);
-    if (!out.changed) return;
-    await this.state.storage.put("record", out.record);
-    this.waiters.splice(0).forEach((wake) => wake());
-    if (config.appWebhookUrl) await this.notify(config, out.record, "generation.updated");
-  }
-
-  /** A Standard Webhooks event to the app; its failure never fails the gateway. */
-  async notify(config, record, type) {
-    const body = JSON.stringify({ type, timestamp: new Date().toISOString(), data: g.recordLuma(record) });
-    const headers = g.signWebhook(config.appWebhookSecret, `msg_${crypto.randomUUID()}`, Math.floor(Date.now() / 1000), body);
-    await fetch(config.appWebhookUrl, { method: "POST", body, headers: [["content-type", "application/json"], ...headers] }).catch(() => {});
-  }
-
-  async schedule(record) {
-    if (this.terminal(record)) return;
-    const created = (await this.state.storage.get("created")) ?? Date.now();
-    // A job the upstream never finishes is not polled forever; a callback can still update it.
-    if (Date.now() - created > POLL_FOR_MS) return;
-    const typical = Number(this.env.UPSTREAM_TYPICAL_JOB_MS) || undefined;
-    const wait = g.recordNextPollMs(record, created, Date.now(), typical);
-    await this.state.storage.setAlarm(Date.now() + Math.max(wait, 100));
-  }
-
-  /** The fallback when callbacks do not come: poll on the core's schedule. */
-  async alarm() {
-    try {
-      await this.refresh();
-    } catch {
-      // The next alarm tries again.
-    }
-    const record = await this.state.storage.get("record");
-    if (record) await this.schedule(record);
-  }
-}
-
-/** The generations each caller created, newest first, for list: one key per generation. */
-export class CallerIndex {
-  constructor(state) {
-    this.state = state;
-  }
-
-  async fetch(request) {
-    const url = new URL(request.url);
-    const storage = this.state.storage;
-    switch (url.pathname) {
-      case "/add": {
-        const id = await request.text();
-        // Keys sort newest first: a count-down clock, then a sequence number for the same ms.
-        const seq = ((await storage.get("seq")) ?? 0) + 1;
-        const key = `i:${String(1e15 - Date.now()).padStart(16, "0")}:${String(1e9 - seq).padStart(10, "0")}`;
-        await storage.put({ seq, [key]: id, [`k:${id}`]: key });
-        return json(200, { ok: true });
-      }
-      case "/remove": {
-        const id = await request.text();
-        const key = await storage.get(`k:${id}`);
-        if (key) await storage.delete([key, `k:${id}`]);
-        return json(200, { ok: true });
-      }
-      case "/list": {
-        const offset = Number(url.searchParams.get("offset")) || 0;
-        const limit = Number(url.searchParams.get("limit")) || 10;
-        const page = await storage.list({ prefix: "i:", limit: offset + limit + 1 });
-        const ids = [...page.values()];
-        return json(200, { ids: ids.slice(offset, offset + limit), has_more: ids.length > offset + limit });
-      }
-    }
-    return json(404, { detail: "Not found" });
-  }
-}
