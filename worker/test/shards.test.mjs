@@ -101,6 +101,21 @@ for (const upstream of ["luma", "aimlapi", "apiframe", "gptge"]) {
   });
 }
 
+test("luma-agents: it has no callbacks, so the alarm polls each job to its end", async () => {
+  const jobs = 4;
+  await admin("config", { job_ms: 1500, callbacks: true });
+  const gw = await gateway("luma-agents", { UPSTREAM_TYPICAL_JOB_MS: "1500", GATEWAY_METER: "1" });
+  const [gets, calls] = [await upstreamGets(), (await admin("counters")).callbacks_sent];
+  const created = await Promise.all(Array.from({ length: jobs }, (_, i) =>
+    gw.call("POST", `${V1}/generations/video`, { body: { model: "ray-2", prompt: `polled job ${i}` } })));
+  for (const c of created) assert.equal((await gw.call("GET", `${V1}/generations/${c.json.id}?wait=completed`)).json.state, "completed");
+  const polls = (await meter(gw)).upstream_polls / jobs;
+  await gw.dispose();
+  assert.equal((await admin("counters")).callbacks_sent, calls, "nothing called back");
+  assert.ok(polls >= 1 && polls <= 6, `${polls} polls per job, on the core's schedule`);
+  assert.ok((await upstreamGets()) - gets >= jobs, "each job was read upstream");
+});
+
 test("nothing per job stays: wasm memory is flat in the number of jobs, timed-out waiters leave", async () => {
   await admin("config", { job_ms: 100, callbacks: true });
   const gw = await gateway("luma", { GATEWAY_METER: "1", LONG_POLL_MS: "300" });
