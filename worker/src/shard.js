@@ -13,6 +13,8 @@ const READ_GAP_MS = 250; // between two upstream reads of one job
 // its id; then it ends as failed.
 const UNCONFIRMED_MS = 10 * 60_000;
 // Where each protocol's callback names its job.
+// Times a silent create is sent again (each after the same silence), then it waits and fails.
+const RESENDS = 3;
 const CALLBACK_ID = { luma: ["id"], aimlapi: ["id", "generation_id"], apiframe: ["task_id"], gptge: ["id", "task_id"], "luma-agents": ["id"] };
 
 /** Runs `f` over `items`, at most `n` at once. */
@@ -163,7 +165,7 @@ export class CallerShard {
       const failure = upstreamFailure(e, "create", this.env);
       // The upstream may have made it: keep the record, unconfirmed, for its callback to find.
       if (failure.headers.some(([k]) => k === "x-should-retry")) {
-        await this.keepUnconfirmed({ id, caller, parent, echo, key, hash });
+        await this.keepUnconfirmed({ id, caller, parent, echo, key, hash, resend: { kind, request: req, left: RESENDS } });
         failure.id = id;
         failure.detail += `; the gateway keeps generation ${id} and confirms it if the upstream calls back`;
       }
@@ -190,15 +192,47 @@ export class CallerShard {
    * retry with the same Idempotency-Key returns (so no second job is made), which the
    * upstream's callback confirms, and which ends as failed after UNCONFIRMED_MS otherwise.
    */
-  async keepUnconfirmed({ id, caller, parent, echo, key, hash }) {
+  async keepUnconfirmed({ id, caller, parent, echo, key, hash, resend }) {
     const now = Date.now();
     const generation = { id: "", provider: this.config.upstream, state: "queued", raw: null };
-    const record = { id, upstream_id: "", owner: caller, parent, created_at: new Date(now).toISOString(), request: echo, generation, unconfirmed_until: now + UNCONFIRMED_MS };
+    // A job the upstream made calls back at the latest when it ends: silence for two typical
+    // jobs means it was not made, and the same create (same callback URL) goes out once more.
+    const resend_at = now + this.silence();
+    const record = { id, upstream_id: "", owner: caller, parent, created_at: new Date(now).toISOString(), request: echo, generation, unconfirmed_until: now + UNCONFIRMED_MS, resend, resend_at };
     this.exec("INSERT INTO gen (id, owner, created_ms, state, record) VALUES (?, ?, ?, ?, ?)", id, caller, now, "queued", JSON.stringify(record));
     this.nextSweep ??= now + this.config.retentionDays * DAY_MS + 1;
     if (key) this.exec("INSERT OR REPLACE INTO idem (key, hash, id, created_ms) VALUES (?, ?, ?, ?)", key, hash, id, now);
-    this.live.set(id, { record, created: now, heard: null, due: record.unconfirmed_until });
+    this.live.set(id, { record, created: now, heard: null, due: resend_at });
     await this.arm();
+  }
+
+  /** How long a made job can stay silent: it calls back at the latest when it ends. */
+  silence() {
+    return Math.max(10_000, 2 * (this.typical ?? 110_000));
+  }
+
+  /** The create once more, for a record whose create left no trace upstream. */
+  async resend(id, job) {
+    const { kind, request, left } = job.record.resend;
+    const again = left > 1 ? { kind, request, left: left - 1 } : null;
+    job.record = { ...job.record, resend: again, resend_at: Date.now() + this.silence() };
+    this.exec("UPDATE gen SET record = ? WHERE id = ?", JSON.stringify(job.record), id);
+    let created;
+    try {
+      created = await withUpstream(this.env, this.config, 0, (u) => (kind === "extend" ? u.extend(request) : u.generate(request)));
+    } catch (e) {
+      upstreamFailure(e, "create", this.env); // logged; the record waits for a callback, then fails
+      this.plan(job);
+      return;
+    }
+    const still = this.live.get(id);
+    if (!still || still.record.upstream_id) return;
+    still.record = { ...still.record, upstream_id: created.id };
+    for (const k of ["unconfirmed_until", "resend", "resend_at"]) delete still.record[k];
+    this.exec("UPDATE gen SET record = ? WHERE id = ?", JSON.stringify(still.record), id);
+    this.apply(id, still, created);
+    const after = this.live.get(id);
+    if (after) this.plan(after);
   }
 
   /** An unconfirmed record learns its upstream id from a callback, checked with the upstream. */
@@ -220,7 +254,7 @@ export class CallerShard {
     const still = this.live.get(id);
     if (!still || still.record.upstream_id) return;
     still.record = { ...still.record, upstream_id: candidate };
-    delete still.record.unconfirmed_until;
+    for (const k of ["unconfirmed_until", "resend", "resend_at"]) delete still.record[k];
     this.exec("UPDATE gen SET record = ? WHERE id = ?", JSON.stringify(still.record), id);
     this.apply(id, still, fresh);
     const after = this.live.get(id);
@@ -373,7 +407,7 @@ export class CallerShard {
 
   /** When the alarm should ask about `job`: only while its callbacks are silent. */
   plan(job) {
-    if (!job.record.upstream_id) return void (job.due = job.record.unconfirmed_until ?? Date.now());
+    if (!job.record.upstream_id) return void (job.due = (job.record.resend ? job.record.resend_at : job.record.unconfirmed_until) ?? Date.now());
     const at = g.recordNextPoll(job.record, job.created, job.heard ?? undefined, Date.now(), this.typical);
     job.due = at === -2 ? Date.now() : Math.max(at, job.retryAt ?? 0);
   }
@@ -408,7 +442,9 @@ export class CallerShard {
 
   async poll(id, job, now) {
     if (!job.record.upstream_id) {
-      // Unconfirmed: nothing to ask the upstream about; at the end of its wait, it fails.
+      // Unconfirmed: nothing to ask the upstream about. After a silence, the create goes once
+      // more; at the end of its wait, it fails.
+      if (job.record.resend && now >= job.record.resend_at) return this.resend(id, job);
       if (now < (job.record.unconfirmed_until ?? 0)) return void (job.due = job.record.unconfirmed_until);
       const failure_reason = "The upstream never confirmed the create (its answer was lost and no callback came)";
       return this.apply(id, job, { ...job.record.generation, state: "failed", failure_reason });
