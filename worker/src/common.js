@@ -21,7 +21,7 @@ export const refuse = (status, detail, headers = []) => ({ status, detail, heade
 
 /** A refusal as the answer: Luma's `detail`, and the gateway's `code` and `request_id` where set. */
 export const refusal = (e, cors = []) =>
-  json(e.status, { detail: e.detail ?? "Bad request", ...(e.code && { code: e.code, request_id: e.request_id }) }, [...(e.headers ?? []), ...cors]);
+  json(e.status, { detail: e.detail ?? "Bad request", ...(e.code && { code: e.code, request_id: e.request_id }), ...(e.id && { id: e.id }) }, [...(e.headers ?? []), ...cors]);
 
 const UPSTREAM_ANSWERS = {
   invalid_request: [400, "the upstream refused the request as invalid"],

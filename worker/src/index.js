@@ -117,7 +117,9 @@ async function callback(request, env, config, route) {
   const ok = shard && g.secretsEqual(route.secret, expected)
     && (config.upstream !== "apiframe" || g.secretsEqual(request.headers.get("x-webhook-secret") ?? "", expected));
   if (!ok) return notFound([]);
-  return relay(await ask(env, shard, `/callback?id=${route.id}`, { method: "POST" }), []);
+  // The body goes along: an unconfirmed record learns its upstream id from it (then checks it).
+  const body = await readBody(request).then((b) => b, () => "");
+  return relay(await ask(env, shard, `/callback?id=${route.id}`, { method: "POST", body }), []);
 }
 
 export default {

@@ -1,0 +1,71 @@
+// Creates whose upstream answer is lost (issue 11): the record stays, unconfirmed; a retry with
+// the same Idempotency-Key gets it and makes nothing twice; the upstream's callback confirms it
+// and the job goes on; a record nobody confirms is created once more after a silence.
+import assert from "node:assert/strict";
+import { test, after } from "node:test";
+import { admin, gateway, stopAll } from "../dev.mjs";
+
+after(stopAll);
+
+const V1 = "/dream-machine/v1";
+const sleep = (ms) => new Promise((r) => setTimeout(r, ms));
+const madeWith = async (prompt) => (await admin("generations")).filter((j) => j.prompt === prompt);
+
+async function settles(gw, id, state) {
+  for (let i = 0; i < 100; i++) {
+    const r = await gw.call("GET", `${V1}/generations/${id}`);
+    if (r.json?.state === state) return r.json;
+    await sleep(100);
+  }
+  throw new Error(`${id} never became ${state}`);
+}
+
+for (const upstream of ["aimlapi", "apiframe", "gptge"]) {
+  test(`${upstream}: a lost create answer leaves a record the callback confirms, and a keyed retry makes nothing twice`, async () => {
+    await admin("reset", {});
+    await admin("config", { job_ms: 1500, callbacks: true });
+    const gw = await gateway(upstream, { UPSTREAM_TYPICAL_JOB_MS: "60000" });
+    const prompt = `an orphan-to-be on ${upstream}`;
+    await admin("faults", { seed: 1, rate_reset: 1, reset_after_create: true });
+    const headers = { "idempotency-key": `orphan-${upstream}` };
+    const first = await gw.call("POST", `${V1}/generations/video`, { body: { model: "ray-2", prompt }, headers });
+    await admin("faults", {});
+    assert.equal(first.status, 502, JSON.stringify(first.json));
+    assert.equal(first.headers.get("x-should-retry"), "false");
+    assert.match(first.json.id ?? "", /^[0-9a-f-]{36}$/, "the answer names the record it keeps");
+    assert.equal((await madeWith(prompt)).length, 1, "the upstream made the job");
+    const retry = await gw.call("POST", `${V1}/generations/video`, { body: { model: "ray-2", prompt }, headers });
+    assert.equal(retry.status, 201);
+    assert.equal(retry.json.id, first.json.id, "the same record for the same key");
+    const done = await settles(gw, first.json.id, "completed");
+    assert.ok(done.assets.video, "confirmed by the callback, the job went on to its video");
+    assert.equal((await madeWith(prompt)).length, 1, "made once, whatever the retries");
+    await gw.dispose();
+  });
+}
+
+test("a create that left no trace upstream is sent once more after a silence, under the same record", async () => {
+  await admin("reset", {});
+  await admin("config", { job_ms: 500, callbacks: true });
+  // 10 s of silence (the shortest), so the test waits about that long.
+  const gw = await gateway("gptge", { UPSTREAM_TYPICAL_JOB_MS: "1000" });
+  const prompt = "a create the upstream never saw";
+  await admin("faults", { seed: 1, rate_503: 1 });
+  const first = await gw.call("POST", `${V1}/generations/video`, { body: { model: "ray-2", prompt } });
+  await admin("faults", {});
+  assert.equal(first.status, 502);
+  assert.equal((await madeWith(prompt)).length, 0, "a 503 made nothing");
+  const queued = await gw.call("GET", `${V1}/generations/${first.json.id}`);
+  assert.equal(queued.json.state, "queued", "kept, unconfirmed");
+  const done = await (async () => {
+    for (let i = 0; i < 200; i++) {
+      const r = await gw.call("GET", `${V1}/generations/${first.json.id}`);
+      if (r.json.state === "completed") return r.json;
+      await sleep(100);
+    }
+    throw new Error("never sent again");
+  })();
+  assert.ok(done.assets.video);
+  assert.equal((await madeWith(prompt)).length, 1, "sent once more, made once");
+  await gw.dispose();
+});
