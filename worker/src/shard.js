@@ -167,9 +167,13 @@ export class CallerShard {
       const failure = upstreamFailure(e, "create", this.env);
       // The upstream may have made it: keep the record, unconfirmed, for its callback to find.
       if (failure.headers.some(([k]) => k === "x-should-retry")) {
-        await this.keepUnconfirmed({ id, caller, parent, echo, key, hash, resend: { kind, request: req, left: RESENDS } });
+        // Silence proves nothing where no callback ever comes (luma-agents): never send it again.
+        const resend = this.config.upstream === "luma-agents" ? null : { kind, request: req, left: RESENDS };
+        await this.keepUnconfirmed({ id, caller, parent, echo, key, hash, resend });
         failure.id = id;
-        failure.detail += `; the gateway keeps generation ${id} and confirms it if the upstream calls back`;
+        failure.detail += resend
+          ? `; the gateway keeps generation ${id} and confirms it if the upstream calls back`
+          : `; the gateway keeps generation ${id}, unconfirmed: this upstream cannot call back`;
       }
       throw failure;
     }

@@ -69,3 +69,24 @@ test("a create that left no trace upstream is sent once more after a silence, un
   assert.equal((await madeWith(prompt)).length, 1, "sent once more, made once");
   await gw.dispose();
 });
+
+test("luma-agents: a lost create answer is never sent again, since no callback can end the silence", async () => {
+  await admin("reset", {});
+  await admin("config", { job_ms: 500, callbacks: true });
+  // The shortest silence (10 s) passes during the test: a resend would have happened by then.
+  const gw = await gateway("luma-agents", { UPSTREAM_TYPICAL_JOB_MS: "1000" });
+  const prompt = "an agents create whose answer is lost";
+  const headers = { "idempotency-key": "orphan-luma-agents" };
+  await admin("faults", { seed: 1, rate_reset: 1, reset_after_create: true });
+  const first = await gw.call("POST", `${V1}/generations/video`, { body: { model: "ray-2", prompt }, headers });
+  await admin("faults", {});
+  assert.equal(first.status, 502, JSON.stringify(first.json));
+  assert.equal((await madeWith(prompt)).length, 1, "the upstream made the job");
+  const retry = await gw.call("POST", `${V1}/generations/video`, { body: { model: "ray-2", prompt }, headers });
+  assert.equal(retry.status, 201);
+  assert.equal(retry.json.id, first.json.id, "the same record for the same key");
+  await sleep(12_000);
+  assert.equal((await madeWith(prompt)).length, 1, "made once: nothing was sent again");
+  assert.equal((await gw.call("GET", `${V1}/generations/${first.json.id}`)).json.state, "queued", "kept, unconfirmed");
+  await gw.dispose();
+});
