@@ -44,7 +44,7 @@ server.listen(port, "127.0.0.1", async () => {
     for (const signal of ["SIGINT", "SIGTERM"]) process.on(signal, () => stopAll().finally(() => process.exit(0)));
     const providers = {};
     for (const upstream of Object.keys(paths)) {
-      const gw = await gateway(upstream, { CLIENT_TOKENS: "demo-token", ALLOWED_ORIGINS: origin, UPSTREAM_TYPICAL_JOB_MS: String(typicalJobMs) });
+      const gw = await gateway(upstream, { CLIENT_TOKENS: "demo-token", CALLER_LIMITS: "demo-token 30/min 300/day 10/running", ALLOWED_ORIGINS: origin, UPSTREAM_TYPICAL_JOB_MS: String(typicalJobMs) });
       providers[upstream] = { protocol: "gateway", baseUrl: `${gw.base}/dream-machine/v1` };
     }
     config = JSON.stringify({ via: "gateway", providers, apiKey: "demo-token", typicalJobMs });

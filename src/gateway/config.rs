@@ -10,6 +10,8 @@ pub struct Config {
     pub client_tokens: Vec<String>,
     /// Shards per token, in `client_tokens`' order (`token:N` in CLIENT_TOKENS; 1 by default).
     pub token_shards: Vec<u32>,
+    /// Per-caller limits, in `client_tokens`' order (`CALLER_LIMITS`).
+    pub token_limits: Vec<super::limits::Limits>,
     /// Records older than this are deleted by their shard's alarm (fractions allowed, for tests).
     pub retention_days: f64,
     /// Creates per second one shard admits before answering 429.
@@ -89,7 +91,9 @@ impl Config {
                 )
             }
         };
+        let token_limits = super::limits::parse(get("CALLER_LIMITS").as_deref(), &client_tokens)?;
         Ok(Config {
+            token_limits,
             upstream,
             upstream_base_url: get("UPSTREAM_BASE_URL").filter(|u| !u.is_empty()),
             upstream_api_key,

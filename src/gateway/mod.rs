@@ -4,6 +4,7 @@
 //! the wasm exports in `crate::wasm::gateway`.
 
 mod config;
+pub mod limits;
 mod record;
 mod route;
 mod shard;
@@ -70,18 +71,18 @@ pub fn caller_shards(
     authorization: Option<&str>,
     tokens: &[String],
     shards: &[u32],
-) -> Result<(String, u32), Reject> {
+) -> Result<(String, u32, usize), Reject> {
     let id = caller(authorization, tokens)?;
     let token = authorization.unwrap_or_default()[7..].trim();
     // Every token is compared again, so the answer's timing does not tell which one matched.
-    let n = tokens.iter().enumerate().fold(1, |n, (i, t)| {
+    let (n, index) = tokens.iter().enumerate().fold((1, 0), |found, (i, t)| {
         if constant_time_eq(t.as_bytes(), token.as_bytes()) {
-            shards.get(i).copied().unwrap_or(1)
+            (shards.get(i).copied().unwrap_or(1), i)
         } else {
-            n
+            found
         }
     });
-    Ok((id, n))
+    Ok((id, n, index))
 }
 
 /// CORS headers for `origin` when it is allowed; none otherwise (the browser then refuses).
@@ -141,8 +142,8 @@ mod tests {
     #[test]
     fn backend_tokens_get_their_shards() {
         let tokens = vec!["tok-a".to_string(), "tok-b".to_string()];
-        let (a, n) = caller_shards(Some("Bearer tok-b"), &tokens, &[1, 8]).unwrap();
-        assert_eq!((a, n), (caller(Some("Bearer tok-b"), &tokens).unwrap(), 8));
+        let (a, n, i) = caller_shards(Some("Bearer tok-b"), &tokens, &[1, 8]).unwrap();
+        assert_eq!((a, n, i), (caller(Some("Bearer tok-b"), &tokens).unwrap(), 8, 1));
         assert_eq!(
             caller_shards(Some("Bearer tok-a"), &tokens, &[1, 8])
                 .unwrap()

@@ -44,6 +44,11 @@ pub fn gateway_config(env: JsValue) -> Result<JsValue, JsValue> {
             .map(|n| JsValue::from(*n))
             .collect::<Array>(),
     );
+    set(
+        &o,
+        "limits",
+        &c.token_limits.iter().map(to_js).collect::<Array>(),
+    );
     set(&o, "retentionDays", &JsValue::from(c.retention_days));
     set(
         &o,
@@ -125,18 +130,56 @@ fn decode(s: &str) -> String {
 }
 
 #[wasm_bindgen(js_name = gatewayCaller)]
-/// `{id, shards}`: the caller behind the bearer token, and how many shards it writes to.
+/// `{id, shards, limits}`: the caller behind the bearer token, how many shards it writes to,
+/// and its limits (from `gatewayConfig`'s `limits`, in the tokens' order).
 pub fn gateway_caller(
     authorization: Option<String>,
     tokens: Vec<String>,
     shards: Vec<u32>,
+    limits: Array,
 ) -> Result<JsValue, JsValue> {
-    let (id, n) =
+    let (id, n, index) =
         gateway::caller_shards(authorization.as_deref(), &tokens, &shards).map_err(reject)?;
     let o = Object::new();
     set(&o, "id", &JsValue::from_str(&id));
     set(&o, "shards", &JsValue::from(n));
+    set(&o, "limits", &limits.get(index as u32));
     Ok(o.into())
+}
+
+/// `[retryAfterSeconds, which]` when a create would pass the caller's limits, else undefined.
+#[wasm_bindgen(js_name = gatewayLimitRefusal)]
+pub fn gateway_limit_refusal(limits: JsValue, shards: u32, usage: Array, now_ms: f64) -> JsValue {
+    let Ok(limits) = from_js::<LimitsIn>(&limits) else {
+        return JsValue::UNDEFINED;
+    };
+    let n = |i: u32| usage.get(i).as_f64().unwrap_or(0.0) as u64;
+    let seen = gateway::limits::Usage {
+        minute: n(0) as u32,
+        oldest_in_minute_ms: n(1),
+        day: n(2) as u32,
+        oldest_in_day_ms: n(3),
+        running: n(4) as u32,
+    };
+    let limits = gateway::limits::Limits {
+        per_minute: limits.per_minute,
+        per_day: limits.per_day,
+        running: limits.running,
+    };
+    match gateway::limits::refuse(&limits, shards, &seen, now_ms as u64) {
+        Some((wait, which)) => {
+            Array::of2(&JsValue::from(wait as f64), &JsValue::from_str(which)).into()
+        }
+        None => JsValue::UNDEFINED,
+    }
+}
+
+#[derive(serde::Deserialize)]
+#[serde(rename_all = "camelCase")]
+struct LimitsIn {
+    per_minute: Option<u32>,
+    per_day: Option<u32>,
+    running: Option<u32>,
 }
 
 #[wasm_bindgen(js_name = gatewayCors)]

@@ -60,14 +60,14 @@ async function create(request, env, config, caller, shards, origin, cors) {
   for (const id of g.gatewayKeyframeIds(body)) {
     const shard = g.gatewayShardOf(id);
     if (!shard || !shards.includes(shard)) continue;
-    const r = await ask(env, shard, `/upstream-id?id=${id}&owner=${caller}`);
+    const r = await ask(env, shard, `/upstream-id?id=${id}&owner=${caller.id}`);
     if (r.ok) ids[id] = (await r.json()).upstream_id;
   }
   const t = g.gatewayTranslate(body, config.upstream, ids, MAX_BODY);
   // One key always lands on one shard, where racing twins meet.
   const pick = key ? parseInt((await sha256(key)).slice(0, 8), 16) : Math.floor(Math.random() * 2 ** 32);
   const shard = shards[pick % shards.length];
-  const job = { shard, caller, kind: t.kind, request: t.request, parent: t.parent, echo: g.gatewayEcho(body), origin, key, hash: key && (await sha256(body)) };
+  const job = { shard, caller: caller.id, limits: caller.limits, shardCount: shards.length, kind: t.kind, request: t.request, parent: t.parent, echo: g.gatewayEcho(body), origin, key, hash: key && (await sha256(body)) };
   let r;
   try {
     r = await ask(env, shard, "/create", { method: "POST", body: JSON.stringify(job) });
@@ -145,7 +145,7 @@ export default {
       if (route?.kind === "healthz") return json(200, { ok: true, upstream: config.upstream }, cors);
       if (route?.kind === "callback") return await callback(request, env, config, route);
       // The token first: without one, nobody learns anything about the routes.
-      const caller = g.gatewayCaller(request.headers.get("authorization") ?? undefined, config.tokens, config.shards);
+      const caller = g.gatewayCaller(request.headers.get("authorization") ?? undefined, config.tokens, config.shards, config.limits);
       if (routeError) throw routeError;
       const shards = Array.from({ length: caller.shards }, (_, i) => g.gatewayShardName(caller.id, i));
       const own = (id) => {
@@ -154,7 +154,7 @@ export default {
       };
       switch (route.kind) {
         case "create":
-          return await create(request, env, config, caller.id, shards, env.PUBLIC_URL?.replace(/\/$/, "") || url.origin, cors);
+          return await create(request, env, config, caller, shards, env.PUBLIC_URL?.replace(/\/$/, "") || url.origin, cors);
         case "get": {
           const shard = own(route.id);
           return shard ? relay(await ask(env, shard, `/get?id=${route.id}&owner=${caller.id}&wait=${route.wait ?? ""}`), cors) : notFound(cors);

@@ -63,6 +63,9 @@ export class CallerShard {
     this.sql.exec(`CREATE TABLE IF NOT EXISTS gen (id TEXT PRIMARY KEY, owner TEXT NOT NULL, created_ms INTEGER NOT NULL,
       state TEXT NOT NULL, record TEXT NOT NULL) WITHOUT ROWID`);
     this.sql.exec("CREATE INDEX IF NOT EXISTS gen_by_time ON gen (created_ms)");
+    // When each caller created (kept a day, deletes or not), for CALLER_LIMITS.
+    this.sql.exec("CREATE TABLE IF NOT EXISTS creates (owner TEXT NOT NULL, created_ms INTEGER NOT NULL)");
+    this.sql.exec("CREATE INDEX IF NOT EXISTS creates_by_owner ON creates (owner, created_ms)");
     this.sql.exec(`CREATE TABLE IF NOT EXISTS idem (key TEXT PRIMARY KEY, hash TEXT NOT NULL, id TEXT NOT NULL,
       created_ms INTEGER NOT NULL) WITHOUT ROWID`);
     const since = Date.now() - DAY_MS - 60_000;
@@ -152,8 +155,9 @@ export class CallerShard {
     }
   }
 
-  async createNew({ shard, caller, kind, request, parent, echo, origin, key, hash }) {
+  async createNew({ shard, caller, limits, shardCount, kind, request, parent, echo, origin, key, hash }) {
     this.admit();
+    this.withinLimits(caller, limits, shardCount);
     const id = g.gatewayNewId(shard, crypto.getRandomValues(new Uint8Array(10)));
     const secret = g.gatewayCallbackSecret(this.env.UPSTREAM_API_KEY, id);
     const req = { ...request };
@@ -266,6 +270,23 @@ export class CallerShard {
     const after = this.live.get(id);
     if (after) this.plan(after);
     await this.arm();
+  }
+
+  /** CALLER_LIMITS: this shard's share of the caller's creates per minute and day, and jobs running. */
+  withinLimits(caller, limits, shardCount) {
+    if (!limits || (!limits.perMinute && !limits.perDay && !limits.running)) return;
+    const now = Date.now();
+    const window = (ms) => this.exec("SELECT COUNT(*) AS n, MIN(created_ms) AS oldest FROM creates WHERE owner = ? AND created_ms > ?", caller, now - ms)[0];
+    const minute = window(60_000);
+    const day = window(DAY_MS);
+    const running = [...this.live.values()].filter((j) => j.record.owner === caller).length;
+    const refused = g.gatewayLimitRefusal(limits, shardCount ?? 1, [minute.n, minute.oldest ?? 0, day.n, day.oldest ?? 0, running], now);
+    if (refused) {
+      const [wait, which] = refused;
+      throw refuse(429, `This token is over its limit of ${which}; retry after the time in Retry-After`, [["retry-after", String(wait)]]);
+    }
+    this.exec("INSERT INTO creates (owner, created_ms) VALUES (?, ?)", caller, now);
+    this.exec("DELETE FROM creates WHERE created_ms < ?", now - DAY_MS);
   }
 
   async get(id, owner, wait) {

@@ -90,3 +90,32 @@ test("luma-agents: a lost create answer is never sent again, since no callback c
   assert.equal((await gw.call("GET", `${V1}/generations/${first.json.id}`)).json.state, "queued", "kept, unconfirmed");
   await gw.dispose();
 });
+
+test("CALLER_LIMITS: a token over its creates per minute gets 429 with Retry-After; reads and other tokens go on", async () => {
+  await admin("reset", {});
+  await admin("config", { job_ms: 60_000, callbacks: true });
+  const gw = await gateway("luma", { CALLER_LIMITS: "* 100/min; tok-b 2/min 3/day 5/running" });
+  const create = (token, i) => gw.call("POST", `${V1}/generations/video`, { token, body: { model: "ray-2", prompt: `limited ${token} ${i}` } });
+  const first = await create("tok-b", 1);
+  assert.equal(first.status, 201);
+  assert.equal((await create("tok-b", 2)).status, 201);
+  const third = await create("tok-b", 3);
+  assert.equal(third.status, 429, JSON.stringify(third.json));
+  assert.match(third.json.detail, /creates per minute/);
+  const wait = Number(third.headers.get("retry-after"));
+  assert.ok(wait >= 1 && wait <= 60, `Retry-After ${wait}`);
+  assert.equal((await gw.call("GET", `${V1}/generations/${first.json.id}`, { token: "tok-b" })).status, 200, "reads are not limited");
+  assert.equal((await create("tok-a", 1)).status, 201, "another token has its own limit");
+  await gw.dispose();
+});
+
+test("CALLER_LIMITS that names an unknown token or a bad rule stops the gateway, without repeating the value", async () => {
+  for (const bad of ["nobody-knows-me 1/min", "* 5/hour"]) {
+    const gw = await gateway("luma", { CALLER_LIMITS: bad });
+    const r = await gw.call("GET", `${V1}/generations?limit=1`);
+    assert.equal(r.status, 503, JSON.stringify(r.json));
+    assert.match(r.json.detail, /CALLER_LIMITS/);
+    assert.ok(!JSON.stringify(r.json).includes("nobody-knows-me"));
+    await gw.dispose();
+  }
+});
