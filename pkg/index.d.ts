@@ -1,6 +1,6 @@
 // Types for luma-extend: the public contract of docs/design.md.
 
-export type ProviderName = "luma" | "aimlapi" | "apiframe" | "gptge" | "gateway";
+export type ProviderName = "luma" | "luma-agents" | "aimlapi" | "apiframe" | "gptge" | "gateway";
 export type AspectRatio = "1:1" | "16:9" | "9:16" | "4:3" | "3:4" | "21:9" | "9:21";
 export type GenerationState = "queued" | "dreaming" | "completed" | "failed";
 export type ErrorCode =
@@ -68,8 +68,8 @@ export interface GenerateRequest {
   aspectRatio?: AspectRatio;
   loop?: boolean;
   model?: string;
-  resolution?: "540p" | "720p" | "1080p" | "4k";
-  duration?: "5s" | "9s";
+  resolution?: "360p" | "540p" | "720p" | "1080p" | "4k";
+  duration?: "5s" | "9s" | "10s";
   callbackUrl?: string;
   /** APIFRAME only: sent back in the x-webhook-secret header of its callbacks. */
   callbackSecret?: string;

@@ -77,10 +77,10 @@ async fn counters() -> Value {
 }
 
 fn client(provider: &str) -> LumaClient {
-    let base = if provider == "luma" {
-        format!("{EMULATOR}/dream-machine/v1")
-    } else {
-        EMULATOR.to_string()
+    let base = match provider {
+        "luma" => format!("{EMULATOR}/dream-machine/v1"),
+        "luma-agents" => format!("{EMULATOR}/v1"),
+        _ => EMULATOR.to_string(),
     };
     LumaClient::new(js(
         json!({ "provider": provider, "apiKey": "test-key", "baseUrl": base, "maxRetries": 3, "typicalJobMs": 1000 }),
@@ -311,6 +311,7 @@ per_provider! {
     aimlapi: "aimlapi", backward: true;
     apiframe: "apiframe", backward: false;
     gptge: "gptge", backward: false;
+    luma_agents: "luma-agents", backward: true;
 }
 
 #[wasm_bindgen_test]

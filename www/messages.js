@@ -1,7 +1,7 @@
 // Human sentences for what the package reports: every LumaError code, and validation issues per field.
 import { LumaError } from "/pkg/browser.js";
 
-export const LABELS = { luma: "Luma", aimlapi: "AI/ML API", apiframe: "APIFRAME", gptge: "gpt.ge" };
+export const LABELS = { luma: "Luma", "luma-agents": "Luma Agents", aimlapi: "AI/ML API", apiframe: "APIFRAME", gptge: "gpt.ge" };
 const FIELDS = { prompt: "Prompt", aspectRatio: "Aspect ratio", direction: "Direction", generationId: "Clip" };
 const MODERATION = /blacklist|moderat|nsfw|safety|policy|inappropriate/i;
 

@@ -18,7 +18,7 @@ const port = Number(arg("--port", "0"));
 const types = { ".html": "text/html; charset=utf-8", ".js": "text/javascript", ".css": "text/css", ".wasm": "application/wasm", ".json": "application/json", ".png": "image/png", ".svg": "image/svg+xml" };
 const typicalJobMs = Number(arg("--typical-job-ms", "5000"));
 // config.json: which protocol and base URL the page uses for each provider, and the key to fill in.
-const paths = { luma: "/dream-machine/v1", aimlapi: "", apiframe: "", gptge: "" };
+const paths = { luma: "/dream-machine/v1", "luma-agents": "/v1", aimlapi: "", apiframe: "", gptge: "" };
 const direct = Object.fromEntries(Object.entries(paths).map(([name, path]) => [name, { protocol: name, baseUrl: emulator + path }]));
 let config = JSON.stringify({ via: "emulator", providers: direct, apiKey: "test-key", typicalJobMs });
 

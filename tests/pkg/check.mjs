@@ -2,7 +2,7 @@
 // ESM, from a page in headless Chromium, and from a Worker in workerd. Each talks to the
 // emulator at LUMA_EMULATOR_URL and must see a generation through to its video.
 import { execFileSync } from "node:child_process";
-import { cpSync, mkdtempSync, readdirSync, writeFileSync } from "node:fs";
+import { cpSync, mkdtempSync, readFileSync, readdirSync, writeFileSync } from "node:fs";
 import { createServer } from "node:http";
 import { tmpdir } from "node:os";
 import { dirname, extname, join } from "node:path";
@@ -27,13 +27,14 @@ execFileSync("npm", ["install", "--silent", "--no-audit", "--no-fund", `./${tarb
 
 // The same little program everywhere: generate, wait, extend, wait; report what it saw.
 const program = `
-  const client = new LumaClient({ provider: "luma", apiKey: "test-key", baseUrl: EMULATOR + "/dream-machine/v1" });
+  const PROVIDER = globalThis.PROVIDER ?? "luma";
+  const client = new LumaClient({ provider: PROVIDER, apiKey: "test-key", baseUrl: EMULATOR + (PROVIDER === "luma" ? "/dream-machine/v1" : "/v1") });
   const g = await client.generate({ prompt: "A jellyfish in the ocean", aspectRatio: "16:9" });
   const done = await client.wait(g.id);
   const ext = await client.extend({ generationId: done.id, prompt: "It dives", direction: "backward" });
   const extended = await client.wait(ext.id);
   let code = "";
-  try { await client.generate({ prompt: "hi" }); } catch (e) { code = (e instanceof LumaError) + ":" + e.code; }
+  try { await client.generate({ prompt: "hi", aspectRatio: "19:9" }); } catch (e) { code = (e instanceof LumaError) + ":" + e.code; }
   const watched = [];
   const next = await client.generate({ prompt: "A jellyfish, watched" });
   for await (const w of client.watch(next.id)) watched.push(w.state);
@@ -57,6 +58,10 @@ const check = (where, r) => {
 const nodeScript = join(project, "node-check.mjs");
 writeFileSync(nodeScript, `import { LumaClient, LumaError } from "luma-extend";\nconst EMULATOR = ${JSON.stringify(emulator)};\n${program}\nconsole.log(JSON.stringify(result));`);
 check("node", JSON.parse(execFileSync("node", [nodeScript], { cwd: project, encoding: "utf8" }).trim().split("\n").pop()));
+// The same program on Luma's Agents API.
+const agentsScript = join(project, "node-agents-check.mjs");
+writeFileSync(agentsScript, `globalThis.PROVIDER = "luma-agents";\n${readFileSync(nodeScript, "utf8")}`);
+check("node (luma-agents)", JSON.parse(execFileSync("node", [agentsScript], { cwd: project, encoding: "utf8" }).trim().split("\n").pop()));
 
 // verifyWebhook, on the Standard Webhooks specification's published example.
 const webhookScript = join(project, "webhook-check.mjs");
