@@ -1,7 +1,10 @@
 // Types for luma-extend: the public contract of docs/design.md.
 
 export type ProviderName = "luma" | "luma-agents" | "aimlapi" | "apiframe" | "gptge" | "gateway";
-export type AspectRatio = "1:1" | "16:9" | "9:16" | "4:3" | "3:4" | "21:9" | "9:21";
+/** `9:21` is refused by luma-agents; the six after it are luma-agents only. */
+export type AspectRatio =
+  | "1:1" | "16:9" | "9:16" | "4:3" | "3:4" | "21:9" | "9:21"
+  | "3:1" | "2:1" | "3:2" | "2:3" | "1:2" | "1:3";
 export type GenerationState = "queued" | "dreaming" | "completed" | "failed";
 export type ErrorCode =
   | "invalid_request"

@@ -4,8 +4,8 @@ import { LumaClient } from "/pkg/browser.js";
 import { LABELS, explain } from "./messages.js";
 
 const config = await (await fetch("/config.json")).json();
-const BACKWARD = new Set(["luma", "aimlapi"]); // the protocols that can prepend before a clip
-const NOTES = { luma: "extends forward and backward, with a preview while dreaming", aimlapi: "extends forward and backward", apiframe: "extends forward only", gptge: "extends forward only" };
+const BACKWARD = new Set(["luma", "luma-agents", "aimlapi"]); // the protocols that can prepend before a clip
+const NOTES = { luma: "extends forward and backward, with a preview while dreaming", "luma-agents": "extends forward and backward (ray-3.2)", aimlapi: "extends forward and backward", apiframe: "extends forward only", gptge: "extends forward only" };
 const $ = (id, root = document) => root.querySelector(`[data-testid="${id}"]`);
 const isActive = (clip) => clip.state === "queued" || clip.state === "dreaming";
 const clips = [];
