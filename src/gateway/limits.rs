@@ -6,7 +6,7 @@
 //! without its own entry) and its rules: `* 60/min 1000/day 20/running; tok-demo 5/min 50/day`.
 
 /// One caller's limits; `None` is no limit.
-#[derive(Clone, Copy, Debug, Default, PartialEq, Eq, serde::Serialize)]
+#[derive(Clone, Copy, Debug, Default, PartialEq, Eq, serde::Serialize, serde::Deserialize)]
 #[serde(rename_all = "camelCase")]
 pub struct Limits {
     pub per_minute: Option<u32>,

@@ -150,7 +150,7 @@ pub fn gateway_caller(
 /// `[retryAfterSeconds, which]` when a create would pass the caller's limits, else undefined.
 #[wasm_bindgen(js_name = gatewayLimitRefusal)]
 pub fn gateway_limit_refusal(limits: JsValue, shards: u32, usage: Array, now_ms: f64) -> JsValue {
-    let Ok(limits) = from_js::<LimitsIn>(&limits) else {
+    let Ok(limits) = from_js::<gateway::limits::Limits>(&limits) else {
         return JsValue::UNDEFINED;
     };
     let n = |i: u32| usage.get(i).as_f64().unwrap_or(0.0) as u64;
@@ -161,25 +161,12 @@ pub fn gateway_limit_refusal(limits: JsValue, shards: u32, usage: Array, now_ms:
         oldest_in_day_ms: n(3),
         running: n(4) as u32,
     };
-    let limits = gateway::limits::Limits {
-        per_minute: limits.per_minute,
-        per_day: limits.per_day,
-        running: limits.running,
-    };
     match gateway::limits::refuse(&limits, shards, &seen, now_ms as u64) {
         Some((wait, which)) => {
             Array::of2(&JsValue::from(wait as f64), &JsValue::from_str(which)).into()
         }
         None => JsValue::UNDEFINED,
     }
-}
-
-#[derive(serde::Deserialize)]
-#[serde(rename_all = "camelCase")]
-struct LimitsIn {
-    per_minute: Option<u32>,
-    per_day: Option<u32>,
-    running: Option<u32>,
 }
 
 #[wasm_bindgen(js_name = gatewayCors)]

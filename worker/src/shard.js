@@ -286,7 +286,8 @@ export class CallerShard {
       throw refuse(429, `This token is over its limit of ${which}; retry after the time in Retry-After`, [["retry-after", String(wait)]]);
     }
     this.exec("INSERT INTO creates (owner, created_ms) VALUES (?, ?)", caller, now);
-    this.exec("DELETE FROM creates WHERE created_ms < ?", now - DAY_MS);
+    // The caller's own day-old rows, through the (owner, created_ms) index; the sweep takes the rest.
+    this.exec("DELETE FROM creates WHERE owner = ? AND created_ms < ?", caller, now - DAY_MS);
   }
 
   async get(id, owner, wait) {
@@ -493,6 +494,7 @@ export class CallerShard {
     const gone = this.exec(`DELETE FROM gen WHERE id IN (SELECT id FROM gen WHERE created_ms < ? ORDER BY created_ms LIMIT ${SWEEP_BATCH}) RETURNING id`, cutoff);
     for (const { id } of gone) this.live.delete(id);
     this.exec("DELETE FROM idem WHERE created_ms < ?", now - Math.max(IDEMPOTENCY_MS, this.config.retentionDays * DAY_MS));
+    this.exec("DELETE FROM creates WHERE created_ms < ?", now - DAY_MS);
     const [oldest] = this.exec("SELECT MIN(created_ms) AS t FROM gen");
     this.nextSweep = gone.length === SWEEP_BATCH ? now + 1000 : oldest?.t != null ? oldest.t + this.config.retentionDays * DAY_MS + 1 : null;
   }
