@@ -79,6 +79,8 @@ export interface GenerateRequest {
   /** APIFRAME and gptge only. */
   expandPrompt?: boolean;
   keyframes?: { frame0?: Keyframe; frame1?: Keyframe };
+  /** Luma's camera concepts, e.g. `[{ key: "dolly_zoom" }]`. Luma, and a gateway in front of it, only. */
+  concepts?: { key: string }[];
 }
 
 export interface ExtendRequest {
@@ -96,6 +98,8 @@ export interface ExtendRequest {
   callbackUrl?: string;
   callbackSecret?: string;
   expandPrompt?: boolean;
+  /** Luma's camera concepts. Luma, and a gateway in front of it, only. */
+  concepts?: { key: string }[];
 }
 
 export interface WaitOptions {

@@ -416,3 +416,80 @@ fn a_garbled_answer_to_a_gateway_create_is_asked_again_with_the_same_key() {
         sent[1].header("idempotency-key")
     );
 }
+
+#[test]
+fn a_gateway_client_refuses_what_the_upstream_cannot_make_once_the_gateway_said_so() {
+    let provider = Provider::new(ProviderKind::Gateway, "k", Some("https://gw.test/v1"));
+    let caps = json!({ "upstream": "apiframe", "models": ["ray-2"], "backward": false });
+    let (s, c) = setup(vec![gen(ID, "queued"), ok(200, caps), gen(ID, "queued")]);
+    let client = Client::new(provider, &s, &c, ClientOptions::default());
+    // What every upstream takes needs no question.
+    block_on(client.generate(&prompt())).unwrap();
+    assert!(s.sent.borrow()[0].url.ends_with("/generations/video"));
+    let flash = GenerateRequest {
+        model: Some("ray-flash-2".into()),
+        ..prompt()
+    };
+    let e = block_on(client.generate(&flash)).unwrap_err();
+    assert_eq!(
+        (e.code, e.issues[0].field.as_str()),
+        (ErrorCode::InvalidRequest, "model")
+    );
+    assert!(e.message.contains("apiframe"), "{}", e.message);
+    let back = ExtendRequest {
+        generation_id: "6e1f3a2b-0000-4000-8000-000000000001".into(),
+        prompt: "Before it".into(),
+        direction: Some(luma_extend::Direction::Backward),
+        ..Default::default()
+    };
+    let e = block_on(client.extend(&back)).unwrap_err();
+    assert_eq!(
+        (e.code, e.issues[0].field.as_str()),
+        (ErrorCode::Unsupported, "direction")
+    );
+    let sent: Vec<String> = s.sent.borrow().iter().map(|r| r.url.clone()).collect();
+    assert_eq!(
+        sent.len(),
+        2,
+        "asked once, nothing refused was sent: {sent:?}"
+    );
+    assert_eq!(sent[1], "https://gw.test/v1/capabilities");
+    let ray2 = GenerateRequest {
+        model: Some("ray-2".into()),
+        ..prompt()
+    };
+    block_on(client.generate(&ray2)).unwrap();
+    assert_eq!(s.sent.borrow().len(), 3, "the model it makes is sent");
+}
+
+#[test]
+fn without_an_answer_about_its_upstream_the_gateway_decides() {
+    let provider = || Provider::new(ProviderKind::Gateway, "k", Some("https://gw.test/v1"));
+    let flash = GenerateRequest {
+        model: Some("ray-flash-2".into()),
+        ..prompt()
+    };
+    // A gateway without the route is not asked again; a failed question is asked again.
+    let not_served = || {
+        ok(
+            404,
+            json!({ "detail": "The gateway does not serve GET /capabilities" }),
+        )
+    };
+    for answers in [
+        vec![not_served(), gen(ID, "queued"), gen(ID, "queued")],
+        vec![
+            fail(TransportErrorKind::Other),
+            gen(ID, "queued"),
+            not_served(),
+            gen(ID, "queued"),
+        ],
+    ] {
+        let asks = answers.len();
+        let (s, c) = setup(answers);
+        let client = Client::new(provider(), &s, &c, ClientOptions::default());
+        block_on(client.generate(&flash)).unwrap();
+        block_on(client.generate(&flash)).unwrap();
+        assert_eq!(s.sent.borrow().len(), asks);
+    }
+}

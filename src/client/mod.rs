@@ -4,6 +4,7 @@
 mod learn;
 mod race;
 mod retry;
+mod upstream;
 mod wait;
 mod wait_all;
 
@@ -13,6 +14,7 @@ use std::rc::Rc;
 
 pub use race::{race, Either};
 pub use retry::{backoff_ms, retry_delay, retryable_status};
+pub use upstream::Upstream;
 
 use crate::error::{Error, ErrorCode};
 use crate::model::{ExtendRequest, GenerateRequest, Generation, Issue, State};
@@ -92,6 +94,8 @@ pub struct Client<T, C> {
     lengths: Rc<RefCell<JobLengths>>,
     /// Jobs this client created: when the create was answered, and their kind.
     started: Rc<RefCell<Started>>,
+    /// What a gateway said its upstream can make.
+    upstream: Rc<RefCell<Upstream>>,
 }
 
 impl<T: Transport, C: Timer> Client<T, C> {
@@ -117,6 +121,7 @@ impl<T: Transport, C: Timer> Client<T, C> {
             rng,
             lengths: Rc::default(),
             started: Rc::default(),
+            upstream: Rc::default(),
         }
     }
 
@@ -126,6 +131,7 @@ impl<T: Transport, C: Timer> Client<T, C> {
 
     pub async fn generate(&self, req: &GenerateRequest) -> Result<Generation, Error> {
         let http = self.provider.create(req)?;
+        self.check_generate(req).await?;
         let g = self.create(self.idempotent(http)).await?;
         let key = JobKey::new(
             self.provider.kind,
@@ -152,6 +158,7 @@ impl<T: Transport, C: Timer> Client<T, C> {
             };
             return Err(Error::from_issues(self.provider.kind, vec![issue]));
         }
+        self.check_extend(req).await?;
         let g = self.create(self.idempotent(http)).await?;
         let key = JobKey::new(self.provider.kind, req.model.as_deref(), None, None, true);
         self.started(&g.id, key);

@@ -7,6 +7,8 @@ pub struct Config {
     pub upstream: ProviderKind,
     pub upstream_base_url: Option<String>,
     pub upstream_api_key: String,
+    /// The model a reseller upstream (apiframe, gptge) makes: they let nobody choose.
+    pub upstream_model: String,
     pub client_tokens: Vec<String>,
     /// Shards per token, in `client_tokens`' order (`token:N` in CLIENT_TOKENS; 1 by default).
     pub token_shards: Vec<u32>,
@@ -92,7 +94,19 @@ impl Config {
             }
         };
         let token_limits = super::limits::parse(get("CALLER_LIMITS").as_deref(), &client_tokens)?;
+        let upstream_model = match get("UPSTREAM_MODEL").filter(|m| !m.trim().is_empty()) {
+            None => crate::provider::gateway::DEFAULT_RESELLER_MODEL.to_string(),
+            Some(m) if matches!(upstream, ProviderKind::Apiframe | ProviderKind::Gptge) => {
+                m.trim().to_string()
+            }
+            Some(_) => {
+                return Err(
+                    "UPSTREAM_MODEL applies to apiframe and gptge only: the others take the model a create names".into(),
+                )
+            }
+        };
         Ok(Config {
+            upstream_model,
             token_limits,
             upstream,
             upstream_base_url: get("UPSTREAM_BASE_URL").filter(|u| !u.is_empty()),
@@ -144,6 +158,21 @@ mod tests {
             (c.upstream, c.client_tokens.len(), c.allowed_origins.len()),
             (ProviderKind::Apiframe, 2, 1)
         );
+        assert_eq!(c.upstream_model, "ray-2", "a reseller's model by default");
+        let reseller = |upstream, model| {
+            Config::from_vars(vars(&[
+                ("UPSTREAM", upstream),
+                ("UPSTREAM_API_KEY", "sk-upstream"),
+                ("CLIENT_TOKENS", "a"),
+                ("UPSTREAM_MODEL", model),
+            ]))
+        };
+        assert_eq!(
+            reseller("gptge", "ray-flash-2").unwrap().upstream_model,
+            "ray-flash-2"
+        );
+        let e = reseller("luma", "ray-flash-2").unwrap_err();
+        assert!(e.starts_with("UPSTREAM_MODEL"), "{e}");
         let c = Config::from_vars(vars(&[
             ("UPSTREAM", "luma"),
             ("UPSTREAM_API_KEY", "sk-upstream"),

@@ -15,7 +15,7 @@ pub use config::Config;
 pub use record::Record;
 pub use route::{route, Route};
 pub use shard::{callback_secret, merge, new_id, shard_name, shard_of};
-pub use translate::{echo, upstream_request, UpstreamRequest};
+pub use translate::{echo, upstream_request, UpstreamRequest, UpstreamRules};
 pub use watch::{next as next_poll, Next, GIVE_UP_MS};
 
 use serde_json::json;
@@ -143,7 +143,10 @@ mod tests {
     fn backend_tokens_get_their_shards() {
         let tokens = vec!["tok-a".to_string(), "tok-b".to_string()];
         let (a, n, i) = caller_shards(Some("Bearer tok-b"), &tokens, &[1, 8]).unwrap();
-        assert_eq!((a, n, i), (caller(Some("Bearer tok-b"), &tokens).unwrap(), 8, 1));
+        assert_eq!(
+            (a, n, i),
+            (caller(Some("Bearer tok-b"), &tokens).unwrap(), 8, 1)
+        );
         assert_eq!(
             caller_shards(Some("Bearer tok-a"), &tokens, &[1, 8])
                 .unwrap()

@@ -10,6 +10,8 @@ pub const MAX_BATCH: usize = 50;
 pub enum Route {
     Healthz,
     Preflight,
+    /// What the upstream accepts, so clients refuse before sending.
+    Capabilities,
     Create,
     Get {
         id: String,
@@ -59,6 +61,7 @@ pub fn route(method: &str, path: &str, query: &[(String, String)]) -> Result<Rou
     let param = |k: &str| query.iter().find(|(n, _)| n == k).map(|(_, v)| v.as_str());
     match (method, segments.as_slice()) {
         ("GET", ["healthz"]) => Ok(Route::Healthz),
+        ("GET", ["capabilities"]) => Ok(Route::Capabilities),
         ("POST", ["generations"] | ["generations", "video"]) => Ok(Route::Create),
         ("GET", ["generations"]) => match param("ids") {
             Some(ids) => {
@@ -178,6 +181,10 @@ mod tests {
             );
         }
         assert_eq!(route("GET", "/healthz", &[]), Ok(Route::Healthz));
+        assert_eq!(
+            route("GET", "/dream-machine/v1/capabilities", &[]),
+            Ok(Route::Capabilities)
+        );
         assert_eq!(
             route("POST", "/callbacks/g1/s3cret", &[]),
             Ok(Route::Callback {

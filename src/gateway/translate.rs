@@ -4,14 +4,8 @@
 use serde::Deserialize;
 
 use super::Reject;
-use crate::model::{AspectRatio, Direction, ExtendRequest, GenerateRequest, Keyframe, Keyframes};
-use crate::provider::{Provider, ProviderKind};
-
-#[derive(Clone, Debug, PartialEq)]
-pub enum UpstreamRequest {
-    Generate(GenerateRequest),
-    Extend(ExtendRequest),
-}
+use crate::model::{AspectRatio, Concept, GenerateRequest, Issue, Keyframe, Keyframes};
+pub use crate::provider::gateway::{Upstream as UpstreamRequest, UpstreamRules};
 
 /// Luma's create body; unknown fields are ignored, as Luma does.
 #[derive(Deserialize)]
@@ -26,16 +20,17 @@ struct LumaBody {
     duration: Option<String>,
     /// Refused: the gateway gives the upstream its own callback URL (see APP_WEBHOOK_URL).
     callback_url: Option<serde::de::IgnoredAny>,
-    /// Refused: not forwarded to any upstream yet.
-    concepts: Option<serde::de::IgnoredAny>,
+    /// Forwarded where the upstream has concepts (luma), refused elsewhere.
+    concepts: Option<Vec<Concept>>,
 }
 
 /// Parses, maps ids with `upstream_id_of` (gateway id → upstream id, for the caller's own
-/// generations only) and validates for the upstream. Returns the request and the parent.
+/// generations only) and checks against the upstream's rules before anything is sent.
+/// Returns the request and the parent.
 pub fn upstream_request(
     body: &[u8],
     max_bytes: usize,
-    upstream: &Provider,
+    upstream: &UpstreamRules,
     upstream_id_of: impl Fn(&str) -> Option<String>,
 ) -> Result<(UpstreamRequest, Option<String>), Reject> {
     if body.len() > max_bytes {
@@ -44,7 +39,7 @@ pub fn upstream_request(
             format!("The request body is over {max_bytes} bytes"),
         ));
     }
-    let mut b: LumaBody = serde_json::from_slice(body)
+    let b: LumaBody = serde_json::from_slice(body)
         .map_err(|e| Reject::new(400, format!("Invalid request body: {e}")))?;
     if b.callback_url.is_some() {
         return Err(Reject::new(
@@ -52,17 +47,6 @@ pub fn upstream_request(
             "callback_url is not supported through the gateway: it calls the upstream back itself; \
              subscribe to its events with APP_WEBHOOK_URL instead",
         ));
-    }
-    if b.concepts.is_some() {
-        return Err(Reject::new(
-            400,
-            "concepts is not supported through the gateway",
-        ));
-    }
-    // Luma clients always name a model; upstreams that pick their own just ignore it, and the
-    // Agents API's one video model is not a Dream Machine name (`ray-2` means nothing there).
-    if !upstream.capabilities().generation_keyframes || upstream.kind == ProviderKind::LumaAgents {
-        b.model = None;
     }
     let mut frames = b.keyframes.unwrap_or_default();
     let mut parent = None;
@@ -77,51 +61,34 @@ pub fn upstream_request(
             *id = upstream;
         }
     }
-    let image = |f: &Option<Keyframe>| match f {
-        Some(Keyframe::Image { url }) => Some(url.clone()),
-        _ => None,
+    let request = GenerateRequest {
+        prompt: b.prompt,
+        aspect_ratio: b.aspect_ratio,
+        loop_video: b.loop_video,
+        model: b.model,
+        resolution: b.resolution,
+        duration: b.duration,
+        keyframes: (frames.frame0.is_some() || frames.frame1.is_some()).then_some(frames),
+        concepts: b.concepts,
+        ..GenerateRequest::default()
     };
-    let extension = match (&frames.frame0, &frames.frame1) {
-        (Some(Keyframe::Generation { id }), other)
-            if !matches!(other, Some(Keyframe::Generation { .. })) =>
-        {
-            Some((id.clone(), Direction::Forward, image(other)))
-        }
-        (other, Some(Keyframe::Generation { id }))
-            if !matches!(other, Some(Keyframe::Generation { .. })) =>
-        {
-            Some((id.clone(), Direction::Backward, image(other)))
-        }
-        _ => None,
-    };
-    let request = match extension {
-        Some((generation_id, direction, image)) => UpstreamRequest::Extend(ExtendRequest {
-            generation_id,
-            prompt: b.prompt.unwrap_or_default(),
-            direction: Some(direction),
-            image,
-            aspect_ratio: b.aspect_ratio,
-            loop_video: b.loop_video,
-            model: b.model,
-            ..ExtendRequest::default()
-        }),
-        None => UpstreamRequest::Generate(GenerateRequest {
-            prompt: b.prompt,
-            aspect_ratio: b.aspect_ratio,
-            loop_video: b.loop_video,
-            model: b.model,
-            resolution: b.resolution,
-            duration: b.duration,
-            keyframes: (frames.frame0.is_some() || frames.frame1.is_some()).then_some(frames),
-            ..GenerateRequest::default()
-        }),
-    };
-    let checked = match &request {
-        UpstreamRequest::Generate(r) => upstream.validate_generate(r),
-        UpstreamRequest::Extend(r) => upstream.validate_extend(r),
-    };
-    checked.map_err(|e| Reject::new(400, e.message))?;
+    let request = upstream
+        .generate(request)
+        .map_err(|issues| refusal(&issues))?;
     Ok((request, parent))
+}
+
+/// Every problem in one 400, each led by the field in the body's own (snake_case) spelling.
+fn refusal(issues: &[Issue]) -> Reject {
+    let snake = |f: &str| match f {
+        "aspectRatio" => "aspect_ratio".to_string(),
+        other => other.to_string(),
+    };
+    let parts: Vec<String> = issues
+        .iter()
+        .map(|i| format!("{}: {}", snake(&i.field), i.message))
+        .collect();
+    Reject::new(400, parts.join("; "))
 }
 
 /// What the gateway stores and echoes as the generation's `request`: the body's known fields,
@@ -150,12 +117,18 @@ pub fn echo(body: &[u8]) -> serde_json::Value {
     );
     put("resolution", b.resolution.into());
     put("duration", b.duration.into());
+    put(
+        "concepts",
+        serde_json::to_value(b.concepts).unwrap_or_default(),
+    );
     o.into()
 }
 
 #[cfg(test)]
 mod tests {
     use super::*;
+    use crate::model::Direction;
+    use crate::provider::ProviderKind;
 
     const GW: &str = "0f3ea4aa-10e7-4dae-af0b-263ab4ac45f9";
 
@@ -163,7 +136,7 @@ mod tests {
         kind: ProviderKind,
         body: serde_json::Value,
     ) -> Result<(UpstreamRequest, Option<String>), Reject> {
-        let p = Provider::new(kind, "k", None);
+        let p = UpstreamRules::new(kind, "ray-2");
         let ids = |id: &str| {
             (id == GW).then(|| {
                 if kind == ProviderKind::Apiframe {
@@ -177,35 +150,32 @@ mod tests {
     }
 
     #[test]
-    fn keyframe_patterns_become_extensions_with_upstream_ids() {
-        let back = serde_json::json!({ "model": "ray-2", "prompt": "before", "keyframes": { "frame1": { "type": "generation", "id": GW } } });
+    fn keyframe_patterns_carry_upstream_ids_and_become_extensions_where_needed() {
+        let up = "755f9bbb-d99b-4880-992b-f05244ddba61";
+        // Upstreams with keyframes get the pattern itself, with the upstream's id in it.
+        let back = serde_json::json!({ "model": "ray-2", "prompt": "before", "resolution": "720p", "keyframes": { "frame1": { "type": "generation", "id": GW } } });
         match translate(ProviderKind::Aimlapi, back).unwrap() {
-            (UpstreamRequest::Extend(e), Some(parent)) => {
+            (UpstreamRequest::Generate(g), Some(parent)) => {
+                let frame1 = g.keyframes.and_then(|k| k.frame1);
+                assert_eq!(frame1, Some(Keyframe::Generation { id: up.into() }));
                 assert_eq!(
-                    (e.generation_id.as_str(), e.direction, parent.as_str()),
-                    (
-                        "755f9bbb-d99b-4880-992b-f05244ddba61",
-                        Some(Direction::Backward),
-                        GW
-                    )
+                    (parent.as_str(), g.resolution.as_deref()),
+                    (GW, Some("720p"))
                 );
             }
             other => panic!("{other:?}"),
         }
+        // The others get the extension the pattern expresses.
         let fwd = serde_json::json!({ "prompt": "after", "keyframes": { "frame0": { "type": "generation", "id": GW }, "frame1": { "type": "image", "url": "https://x.test/a.png" } } });
         match translate(ProviderKind::Apiframe, fwd).unwrap() {
             (UpstreamRequest::Extend(e), _) => assert_eq!(
-                (e.generation_id.as_str(), e.image.as_deref()),
-                ("task-7", Some("https://x.test/a.png"))
+                (e.generation_id.as_str(), e.direction, e.image.as_deref()),
+                (
+                    "task-7",
+                    Some(Direction::Forward),
+                    Some("https://x.test/a.png")
+                )
             ),
-            other => panic!("{other:?}"),
-        }
-        // Dream Machine's model name goes no further than the gateway for the Agents API.
-        let agents_back = serde_json::json!({ "model": "ray-2", "prompt": "before", "keyframes": { "frame1": { "type": "generation", "id": GW } } });
-        match translate(ProviderKind::LumaAgents, agents_back).unwrap() {
-            (UpstreamRequest::Extend(e), _) => {
-                assert_eq!((e.direction, e.model), (Some(Direction::Backward), None))
-            }
             other => panic!("{other:?}"),
         }
         let text = serde_json::json!({ "model": "ray-2", "prompt": "A jellyfish", "aspect_ratio": "16:9", "extra": 1 });
@@ -235,7 +205,7 @@ mod tests {
             .status,
             413
         );
-        let p = Provider::new(ProviderKind::Luma, "k", None);
+        let p = UpstreamRules::new(ProviderKind::Luma, "ray-2");
         assert_eq!(
             upstream_request(b"{not json", 1024, &p, |_| None)
                 .unwrap_err()
@@ -269,17 +239,76 @@ mod tests {
 
     #[test]
     fn fields_it_cannot_honour_are_refused_by_name() {
-        for (field, value) in [
-            ("callback_url", serde_json::json!("https://app.test/hook")),
-            ("concepts", serde_json::json!([{ "key": "dolly_zoom" }])),
-        ] {
-            let mut body = serde_json::json!({ "prompt": "A jellyfish" });
-            body[field] = value;
-            for kind in [ProviderKind::Luma, ProviderKind::Apiframe] {
-                let e = translate(kind, body.clone()).unwrap_err();
-                assert_eq!(e.status, 400);
-                assert!(e.detail.starts_with(field), "{}", e.detail);
-            }
+        let hook =
+            serde_json::json!({ "prompt": "A jellyfish", "callback_url": "https://app.test/hook" });
+        for kind in [ProviderKind::Luma, ProviderKind::Apiframe] {
+            let e = translate(kind, hook.clone()).unwrap_err();
+            assert_eq!(e.status, 400);
+            assert!(e.detail.starts_with("callback_url"), "{}", e.detail);
         }
+        // Concepts go to luma as sent, and are refused by name where the upstream has none.
+        let concepts =
+            serde_json::json!({ "prompt": "A jellyfish", "concepts": [{ "key": "dolly_zoom" }] });
+        match translate(ProviderKind::Luma, concepts.clone()).unwrap() {
+            (UpstreamRequest::Generate(g), _) => assert_eq!(
+                g.concepts,
+                Some(vec![Concept {
+                    key: "dolly_zoom".into()
+                }])
+            ),
+            other => panic!("{other:?}"),
+        }
+        for kind in [
+            ProviderKind::LumaAgents,
+            ProviderKind::Aimlapi,
+            ProviderKind::Apiframe,
+            ProviderKind::Gptge,
+        ] {
+            let e = translate(kind, concepts.clone()).unwrap_err();
+            assert!(e.detail.starts_with("concepts:"), "{kind:?}: {}", e.detail);
+        }
+    }
+
+    #[test]
+    fn a_model_the_upstream_does_not_make_is_refused_before_sending() {
+        let asks = |kind, model: &str| {
+            translate(
+                kind,
+                serde_json::json!({ "prompt": "A jellyfish", "model": model }),
+            )
+        };
+        // Resellers make their one model (UPSTREAM_MODEL); it is not sent, as they take none.
+        match asks(ProviderKind::Apiframe, "ray-2").unwrap() {
+            (UpstreamRequest::Generate(g), _) => assert_eq!(g.model, None),
+            other => panic!("{other:?}"),
+        }
+        for (kind, model) in [
+            (ProviderKind::Apiframe, "ray-flash-2"),
+            (ProviderKind::Gptge, "ray-9"),
+            (ProviderKind::LumaAgents, "ray-2"),
+        ] {
+            let e = asks(kind, model).unwrap_err();
+            assert_eq!(e.status, 400);
+            assert!(
+                e.detail.starts_with("model:") && e.detail.contains(model),
+                "{}",
+                e.detail
+            );
+        }
+        match asks(ProviderKind::LumaAgents, "ray-3.2").unwrap() {
+            (UpstreamRequest::Generate(g), _) => assert_eq!(g.model.as_deref(), Some("ray-3.2")),
+            other => panic!("{other:?}"),
+        }
+        // Luma decides itself which names it knows: the model goes as sent.
+        match asks(ProviderKind::Luma, "ray-flash-2").unwrap() {
+            (UpstreamRequest::Generate(g), _) => {
+                assert_eq!(g.model.as_deref(), Some("ray-flash-2"))
+            }
+            other => panic!("{other:?}"),
+        }
+        // A pattern an apiframe extension cannot carry is refused, not dropped.
+        let sized = serde_json::json!({ "prompt": "more", "resolution": "720p", "keyframes": { "frame0": { "type": "generation", "id": GW } } });
+        let e = translate(ProviderKind::Apiframe, sized).unwrap_err();
+        assert!(e.detail.starts_with("resolution:"), "{}", e.detail);
     }
 }

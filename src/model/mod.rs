@@ -13,7 +13,9 @@ mod validate_agents;
 pub use generation::Generation;
 pub use json::{Map, Value};
 pub use provider_kind::ProviderKind;
-pub use request::{AspectRatio, Direction, ExtendRequest, GenerateRequest, Keyframe, Keyframes};
+pub use request::{
+    AspectRatio, Concept, Direction, ExtendRequest, GenerateRequest, Keyframe, Keyframes,
+};
 pub use state::State;
 pub use syntax::{is_uuid, split_data_url};
 pub use time::parse_rfc3339_ms;

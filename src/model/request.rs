@@ -77,6 +77,14 @@ pub struct Keyframes {
     pub frame1: Option<Keyframe>,
 }
 
+/// One of Luma's camera concepts (`GET /generations/concepts/list` names them), e.g.
+/// `{ "key": "dolly_zoom" }`.
+#[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct Concept {
+    pub key: String,
+}
+
 /// A new generation: text to video, image to video, or an explicit keyframe pattern.
 #[derive(Clone, Debug, Default, PartialEq, Serialize, Deserialize)]
 #[serde(rename_all = "camelCase", deny_unknown_fields)]
@@ -102,6 +110,9 @@ pub struct GenerateRequest {
     pub expand_prompt: Option<bool>,
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub keyframes: Option<Keyframes>,
+    /// Luma (and a gateway in front of it) only.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub concepts: Option<Vec<Concept>>,
 }
 
 #[derive(Clone, Copy, Debug, Default, PartialEq, Eq, Serialize, Deserialize)]
@@ -141,6 +152,9 @@ pub struct ExtendRequest {
     pub callback_secret: Option<String>,
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub expand_prompt: Option<bool>,
+    /// Luma (and a gateway in front of it) only.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub concepts: Option<Vec<Concept>>,
 }
 
 impl ExtendRequest {

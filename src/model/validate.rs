@@ -5,7 +5,7 @@ use serde::{Deserialize, Serialize};
 
 use super::syntax::{check_url, is_uuid};
 use super::validate_agents::{self as agents, vocabulary};
-use super::{AspectRatio, Direction, ExtendRequest, GenerateRequest, Keyframe, Keyframes};
+use super::{AspectRatio, Concept, Direction, ExtendRequest, GenerateRequest, Keyframe, Keyframes};
 use crate::provider::{Capabilities, ProviderKind};
 
 #[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
@@ -63,6 +63,7 @@ pub fn validate_generate(req: &GenerateRequest, kind: ProviderKind) -> Vec<Issue
         agents::check_generate(&mut out, req);
     }
     check_expand(&mut out, kind, req.expand_prompt);
+    check_concepts(&mut out, kind, req.concepts.as_deref());
     check_callback(
         &mut out,
         kind,
@@ -143,6 +144,7 @@ pub fn validate_extend(req: &ExtendRequest, kind: ProviderKind) -> Vec<Issue> {
         }
     }
     check_expand(&mut out, kind, req.expand_prompt);
+    check_concepts(&mut out, kind, req.concepts.as_deref());
     check_callback(
         &mut out,
         kind,
@@ -247,6 +249,19 @@ fn check_luma_only(
                 "`{v}` is not a valid {field}; use one of {}",
                 list.join(", ")
             ),
+        ));
+    }
+}
+
+fn check_concepts(out: &mut Vec<Issue>, kind: ProviderKind, concepts: Option<&[Concept]>) {
+    let Some(list) = concepts else { return };
+    if !kind.capabilities().concepts {
+        out.push(unsupported(kind, "concepts", "concepts"));
+    } else if list.iter().any(|c| c.key.trim().is_empty()) {
+        out.push(issue(
+            "concepts",
+            "required",
+            "each concept needs a non-empty key",
         ));
     }
 }

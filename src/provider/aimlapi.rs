@@ -17,6 +17,8 @@ pub const CAPABILITIES: Capabilities = Capabilities {
     prompt_always_required: true,
     long_poll: true,
     batch: Some((2, 20)),
+    // AI/ML API's create documents no `concepts`.
+    concepts: false,
     ..super::luma::CAPABILITIES
 };
 

@@ -21,6 +21,7 @@ pub const CAPABILITIES: Capabilities = Capabilities {
     prompt_always_required: true,
     long_poll: false,
     callbacks: true,
+    concepts: false,
     batch: Some((2, 20)),
 };
 

@@ -23,6 +23,7 @@ pub const CAPABILITIES: Capabilities = Capabilities {
     prompt_always_required: true,
     long_poll: false,
     callbacks: true,
+    concepts: false,
     batch: None,
 };
 

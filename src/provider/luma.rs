@@ -22,6 +22,7 @@ pub const CAPABILITIES: Capabilities = Capabilities {
     prompt_always_required: false,
     long_poll: false,
     callbacks: true,
+    concepts: true,
     batch: None,
 };
 
@@ -64,6 +65,7 @@ pub fn as_generate(req: &ExtendRequest) -> GenerateRequest {
         callback_url: req.callback_url.clone(),
         expand_prompt: req.expand_prompt,
         keyframes: Some(req.keyframes()),
+        concepts: req.concepts.clone(),
         ..GenerateRequest::default()
     }
 }
@@ -94,6 +96,12 @@ pub fn body(model: Option<&str>, req: &GenerateRequest) -> Value {
         if let Some(v) = value {
             b.insert(key, Value::from(v));
         }
+    }
+    if let Some(list) = &req.concepts {
+        let keys = list
+            .iter()
+            .map(|c| Value::object([("key", c.key.as_str().into())]));
+        b.insert("concepts", Value::Array(keys.collect()));
     }
     Value::Object(b)
 }

@@ -25,6 +25,8 @@ pub const CAPABILITIES: Capabilities = Capabilities {
     prompt_always_required: true,
     // No callback field in the create params: the caller (or the gateway's alarm) polls.
     callbacks: false,
+    // GenerationCreateParams has no concepts.
+    concepts: false,
     ..luma::CAPABILITIES
 };
 

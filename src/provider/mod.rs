@@ -64,6 +64,8 @@ pub struct Capabilities {
     pub long_poll: bool,
     /// Whether the protocol can call a URL back when a job changes state.
     pub callbacks: bool,
+    /// Luma's camera `concepts` on a create.
+    pub concepts: bool,
     /// Ids per batch get, where the protocol has one: (min, max).
     pub batch: Option<(usize, usize)>,
 }
@@ -121,12 +123,19 @@ impl Provider {
         }
     }
 
+    /// Where a gateway tells what its upstream can make; `None` for the providers themselves.
+    pub fn capabilities_request(&self) -> Option<HttpRequest> {
+        (self.kind == ProviderKind::Gateway)
+            .then(|| gateway::capabilities_request(&self.base_url, &self.api_key))
+    }
+
     /// Validates, then builds the create call.
     pub fn create(&self, req: &GenerateRequest) -> Result<HttpRequest, Error> {
         self.validate_generate(req)?;
         let (b, k) = (self.base_url.as_str(), self.api_key.as_str());
         Ok(match self.kind {
-            ProviderKind::Luma | ProviderKind::Gateway => luma::create(b, k, req),
+            ProviderKind::Luma => luma::create(b, k, req),
+            ProviderKind::Gateway => gateway::create(b, k, req),
             ProviderKind::LumaAgents => luma_agents::create(b, k, req),
             ProviderKind::Aimlapi => aimlapi::create(b, k, req),
             ProviderKind::Apiframe => apiframe::create(b, k, req),
@@ -139,7 +148,8 @@ impl Provider {
         self.validate_extend(req)?;
         let (b, k) = (self.base_url.as_str(), self.api_key.as_str());
         Ok(match self.kind {
-            ProviderKind::Luma | ProviderKind::Gateway => luma::extend(b, k, req),
+            ProviderKind::Luma => luma::extend(b, k, req),
+            ProviderKind::Gateway => gateway::extend(b, k, req),
             ProviderKind::LumaAgents => luma_agents::extend(b, k, req),
             ProviderKind::Aimlapi => aimlapi::extend(b, k, req),
             ProviderKind::Apiframe => apiframe::extend(b, k, req),

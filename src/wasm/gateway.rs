@@ -49,6 +49,7 @@ pub fn gateway_config(env: JsValue) -> Result<JsValue, JsValue> {
         "limits",
         &c.token_limits.iter().map(to_js).collect::<Array>(),
     );
+    set(&o, "upstreamModel", &JsValue::from_str(&c.upstream_model));
     set(&o, "retentionDays", &JsValue::from(c.retention_days));
     set(
         &o,
@@ -86,6 +87,7 @@ pub fn gateway_route(method: &str, path: &str, search: &str) -> Result<JsValue, 
     match gateway::route(method, path, &query).map_err(reject)? {
         Route::Healthz => kind("healthz"),
         Route::Preflight => kind("preflight"),
+        Route::Capabilities => kind("capabilities"),
         Route::Create => kind("create"),
         Route::Get { id, wait } => {
             kind("get");
@@ -179,6 +181,16 @@ pub fn gateway_cors(origin: Option<String>, allowed: Vec<String>) -> JsValue {
         .into()
 }
 
+/// The body of `GET /capabilities`: what the upstream accepts.
+#[wasm_bindgen(js_name = gatewayCapabilities)]
+pub fn gateway_capabilities(upstream: &str, upstream_model: &str) -> Result<String, JsValue> {
+    let kind =
+        ProviderKind::parse(upstream).ok_or_else(|| reject(Reject::new(500, "bad upstream")))?;
+    Ok(gateway::UpstreamRules::new(kind, upstream_model)
+        .to_value()
+        .to_string())
+}
+
 /// `{kind: "generate" | "extend", request, parent}` for the upstream, or a rejection.
 /// `ids` maps the caller's gateway ids to upstream ids.
 #[wasm_bindgen(js_name = gatewayTranslate)]
@@ -187,13 +199,14 @@ pub fn gateway_translate(
     upstream: &str,
     ids: JsValue,
     max_bytes: u32,
+    upstream_model: &str,
 ) -> Result<JsValue, JsValue> {
     let kind =
         ProviderKind::parse(upstream).ok_or_else(|| reject(Reject::new(500, "bad upstream")))?;
-    let provider = Provider::new(kind, "", None);
+    let rules = gateway::UpstreamRules::new(kind, upstream_model);
     let lookup = |id: &str| super::js::prop(&ids, id).and_then(|v| v.as_string());
     let (request, parent) =
-        gateway::upstream_request(body.as_bytes(), max_bytes as usize, &provider, lookup)
+        gateway::upstream_request(body.as_bytes(), max_bytes as usize, &rules, lookup)
             .map_err(reject)?;
     let o = Object::new();
     match request {

@@ -26,7 +26,7 @@ use self::error::{invalid, js_error};
 use self::options::{CallOptions, ClientConfig, ListOptions, WaitCallOptions};
 use self::values::{issue, read, to_js};
 pub use self::watch::Watch;
-use crate::client::{race, Client, ClientOptions, Either, Known, Started, WaitOptions};
+use crate::client::{race, Client, ClientOptions, Either, Known, Started, Upstream, WaitOptions};
 use crate::error::{Error, ErrorCode};
 use crate::model::{ExtendRequest, GenerateRequest, Generation, Issue, ProviderKind};
 use crate::poll::JobLengths;
@@ -48,6 +48,8 @@ pub struct LumaClient {
     known: Rc<RefCell<Known>>,
     lengths: Rc<RefCell<JobLengths>>,
     started: Rc<RefCell<Started>>,
+    /// What the gateway said its upstream can make, asked once per client.
+    upstream: Rc<RefCell<Upstream>>,
 }
 
 /// What one call needs after it has returned its Promise: its own client, its signal and
@@ -75,6 +77,7 @@ impl LumaClient {
             known: Rc::default(),
             lengths: Rc::new(RefCell::new(config.poll_model)),
             started: Rc::default(),
+            upstream: Rc::default(),
         })
     }
 
@@ -243,7 +246,8 @@ impl LumaClient {
             options,
             self.known.clone(),
         )
-        .with_learning(self.lengths.clone(), self.started.clone());
+        .with_learning(self.lengths.clone(), self.started.clone())
+        .with_upstream(self.upstream.clone());
         let deadline_ms = timeout_ms.map(|t| (js_sys::Date::now() + t) as u64);
         Call {
             client,

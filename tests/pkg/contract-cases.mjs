@@ -184,6 +184,27 @@ export function cases(LumaClient, LumaError, srv, runtime) {
       const mine = keys.slice(-4);
       expect(mine.length === 4 && mine[0] && mine[0] === mine[1] && mine[2] === mine[3] && mine[1] !== mine[2], JSON.stringify(mine));
     },
+    async "a gateway client refuses what the gateway says its upstream cannot make, before sending"() {
+      const gw = new LumaClient({ provider: "gateway", apiKey: "k", baseUrl: `${srv}/s/apiframe-gw` });
+      const { error } = await rejects(gw.generate({ prompt: "a jellyfish", model: "ray-flash-2" }), "invalid_request", "another model");
+      expect(error.issues[0].field === "model" && /apiframe/.test(error.message), error.message);
+      await rejects(gw.extend({ generationId: ID, prompt: "before it", direction: "backward" }), "unsupported", "backward");
+      await rejects(gw.generate({ prompt: "a jellyfish", concepts: [{ key: "dolly_zoom" }] }), "unsupported", "concepts");
+      expect((await count("apiframe-gw")) === 1, "asked once, and nothing refused was sent");
+      await gw.generate({ prompt: "a jellyfish", model: "ray-2" });
+      expect((await count("apiframe-gw")) === 2, "what it can make is sent");
+    },
+    async "concepts are sent to luma as given, and refused before sending elsewhere"() {
+      const concepts = [{ key: "dolly_zoom" }];
+      await client("concepts").generate({ prompt: "a jellyfish", concepts });
+      const sent = await lastBody("concepts");
+      expect(JSON.stringify(sent.concepts) === JSON.stringify(concepts), JSON.stringify(sent));
+      const aiml = new LumaClient({ provider: "aimlapi", apiKey: "k", baseUrl: `${srv}/s/concepts-aiml` });
+      await rejects(aiml.generate({ prompt: "a jellyfish", concepts }), "unsupported", "aimlapi");
+      await rejects(client("concepts").generate({ prompt: "a jellyfish", concepts: [{ key: "" }] }), "invalid_request", "empty key");
+      await rejects(client("concepts").generate({ prompt: "a jellyfish", concepts: "dolly_zoom" }), "invalid_request", "not a list");
+      expect((await count("concepts-aiml")) === 0, "nothing reached aimlapi");
+    },
     async "what a client learns of job lengths moves to a new client through pollModel"() {
       const c = client("steps", { typicalJobMs: 1000 });
       const empty = c.exportPollModel();

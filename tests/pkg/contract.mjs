@@ -34,6 +34,11 @@ async function scenario(name, req, path, body) {
     keys.push(key);
     if (keys.filter((k) => k === key).length === 1) return "reset";
   }
+  if (path === "/capabilities") {
+    // A gateway in front of APIFRAME says so; the others predate the route.
+    if (name !== "apiframe-gw") return [404, { detail: "The gateway does not serve GET /capabilities" }];
+    return [200, { upstream: "apiframe", models: ["ray-2"], backward: false, interpolate: false, image_extend: true, loop_on_extend: false, concepts: false }];
+  }
   if (req.method === "POST") {
     lastBodies.set(name, body);
     return [201, { ...generation(crypto.randomUUID(), "queued"), request: body }];

@@ -63,7 +63,7 @@ async function create(request, env, config, caller, shards, origin, cors) {
     const r = await ask(env, shard, `/upstream-id?id=${id}&owner=${caller.id}`);
     if (r.ok) ids[id] = (await r.json()).upstream_id;
   }
-  const t = g.gatewayTranslate(body, config.upstream, ids, MAX_BODY);
+  const t = g.gatewayTranslate(body, config.upstream, ids, MAX_BODY, config.upstreamModel);
   // One key always lands on one shard, where racing twins meet.
   const pick = key ? parseInt((await sha256(key)).slice(0, 8), 16) : Math.floor(Math.random() * 2 ** 32);
   const shard = shards[pick % shards.length];
@@ -159,6 +159,8 @@ export default {
           const shard = own(route.id);
           return shard ? relay(await ask(env, shard, `/get?id=${route.id}&owner=${caller.id}&wait=${route.wait ?? ""}`), cors) : notFound(cors);
         }
+        case "capabilities":
+          return json(200, JSON.parse(g.gatewayCapabilities(config.upstream, config.upstreamModel)), cors);
         case "batch":
           return await batch(env, caller.id, shards, route.ids, cors);
         case "list":

@@ -129,12 +129,12 @@ test("50 concurrent replays of one real callback make at most two upstream reads
   }
 });
 
-test("SDK: callback_url and concepts are refused by name before anything is created", async () => {
+test("SDK: callback_url is refused by name everywhere, concepts where the upstream has none, before anything is created", async () => {
   await admin("reset", {});
-  for (const upstream of ["luma", "gptge"]) {
+  for (const [upstream, refused] of [["luma", [{ callback_url: "https://app.test/hook" }]], ["gptge", [{ callback_url: "https://app.test/hook" }, { concepts: [{ key: "dolly_zoom" }] }]]]) {
     const gw = await gateway(upstream);
     const before = await creates();
-    for (const extra of [{ callback_url: "https://app.test/hook" }, { concepts: [{ key: "dolly_zoom" }] }]) {
+    for (const extra of refused) {
       const err = await sdk(gw, { maxRetries: 0 }).generations.create({ model: "ray-2", prompt: "Tell me when done", ...extra }).catch((e) => e);
       assert.equal(err.status, 400, `${upstream} ${String(err)}`);
       assert.ok(err.error.detail.startsWith(Object.keys(extra)[0]), err.error.detail);

@@ -10,26 +10,28 @@ import { fakeApiframe } from "./fake-apiframe.mjs";
 after(stopAll);
 
 const V1 = "/dream-machine/v1";
+/** The model each upstream makes: the Agents API has one, ray-3.2; a create naming another is refused. */
+const MODEL = (upstream) => (upstream === "luma-agents" ? "ray-3.2" : "ray-2");
 
 for (const upstream of ["luma", "luma-agents", "aimlapi", "apiframe", "gptge"]) {
   test(`${upstream}: create, long-poll, extend, batch, list`, async () => {
     await admin("config", { job_ms: 600, callbacks: true });
     const gw = await gateway(upstream);
-    const created = await gw.call("POST", `${V1}/generations/video`, { body: { model: "ray-2", prompt: "A jellyfish in the ocean", aspect_ratio: "16:9" } });
+    const created = await gw.call("POST", `${V1}/generations/video`, { body: { model: MODEL(upstream), prompt: "A jellyfish in the ocean", aspect_ratio: "16:9" } });
     assert.equal(created.status, 201, JSON.stringify(created.json));
     assert.match(created.json.id, /^[0-9a-f-]{36}$/);
     assert.equal(created.json.state, "queued");
     const done = await gw.call("GET", `${V1}/generations/${created.json.id}?wait=completed`);
     assert.equal(done.json.state, "completed", JSON.stringify(done.json));
     assert.ok(done.json.assets.video.startsWith(emulator));
-    const ext = await gw.call("POST", `${V1}/generations/video`, { body: { model: "ray-2", prompt: "It swims away", keyframes: { frame0: { type: "generation", id: created.json.id } } } });
+    const ext = await gw.call("POST", `${V1}/generations/video`, { body: { model: MODEL(upstream), prompt: "It swims away", keyframes: { frame0: { type: "generation", id: created.json.id } } } });
     assert.equal(ext.status, 201, JSON.stringify(ext.json));
     const extDone = await gw.call("GET", `${V1}/generations/${ext.json.id}?wait=completed`);
     assert.equal(extDone.json.state, "completed");
     assert.notEqual(extDone.json.assets.video, done.json.assets.video);
     // Backward (frame1 = the generation): luma, luma-agents and aimlapi can; the others say so,
     // with a 400.
-    const back = await gw.call("POST", `${V1}/generations`, { body: { model: "ray-2", prompt: "What came before", keyframes: { frame1: { type: "generation", id: created.json.id } } } });
+    const back = await gw.call("POST", `${V1}/generations`, { body: { model: MODEL(upstream), prompt: "What came before", keyframes: { frame1: { type: "generation", id: created.json.id } } } });
     if (["luma", "luma-agents", "aimlapi"].includes(upstream)) {
       assert.equal(back.status, 201, JSON.stringify(back.json));
       assert.equal((await gw.call("GET", `${V1}/generations/${back.json.id}?wait=completed`)).json.state, "completed");
@@ -56,7 +58,7 @@ test("callbacks switched off: the alarm polls on the core's schedule", async () 
   const sent = (await admin("counters")).callbacks_sent;
   for (const upstream of ["luma", "luma-agents", "aimlapi", "apiframe", "gptge"]) {
     const gw = await gateway(upstream);
-    const created = await gw.call("POST", `${V1}/generations/video`, { body: { model: "ray-2", prompt: "Nobody calls back" } });
+    const created = await gw.call("POST", `${V1}/generations/video`, { body: { model: MODEL(upstream), prompt: "Nobody calls back" } });
     const done = await gw.call("GET", `${V1}/generations/${created.json.id}?wait=completed`);
     assert.equal(done.json.state, "completed", upstream);
   }
@@ -89,19 +91,72 @@ test("luma-agents: no callback asked for, the alarm polls, failure codes reach t
   const gw = await gateway("luma-agents");
   const sent = (await admin("counters")).callbacks_sent;
   // The emulator refuses unknown fields, so these creates prove no callback field went upstream.
-  const ok = await gw.call("POST", `${V1}/generations/video`, { body: { model: "ray-2", prompt: "Polled, not called" } });
+  const ok = await gw.call("POST", `${V1}/generations/video`, { body: { model: "ray-3.2", prompt: "Polled, not called" } });
   assert.equal(ok.status, 201, JSON.stringify(ok.json));
   assert.equal((await gw.call("GET", `${V1}/generations/${ok.json.id}?wait=completed`)).json.state, "completed");
-  const broke = await gw.call("POST", `${V1}/generations/video`, { body: { model: "ray-2", prompt: "until budget_exhausted" } });
+  const broke = await gw.call("POST", `${V1}/generations/video`, { body: { model: "ray-3.2", prompt: "until budget_exhausted" } });
   const failed = await gw.call("GET", `${V1}/generations/${broke.json.id}?wait=completed`);
   assert.equal(failed.json.state, "failed");
   assert.match(failed.json.failure_reason, /add credits/);
   assert.match(failed.json.failure_reason, /budget_exhausted/);
   // What the Agents API cannot take is a 400 naming it, before anything is sent upstream.
-  const ratio = await gw.call("POST", `${V1}/generations/video`, { body: { model: "ray-2", prompt: "A tall one", aspect_ratio: "9:21" } });
+  const ratio = await gw.call("POST", `${V1}/generations/video`, { body: { model: "ray-3.2", prompt: "A tall one", aspect_ratio: "9:21" } });
   assert.equal(ratio.status, 400);
-  assert.match(ratio.json.detail, /aspectRatio/);
+  assert.match(ratio.json.detail, /^aspect_ratio: /);
   assert.equal((await admin("counters")).callbacks_sent, sent);
+});
+
+test("what the upstream cannot make is refused before sending; /capabilities tells clients", async () => {
+  await admin("config", { job_ms: 600, callbacks: true });
+  const made = async () => (await admin("generations")).length;
+  for (const upstream of ["apiframe", "gptge"]) {
+    const gw = await gateway(upstream);
+    const caps = await gw.call("GET", `${V1}/capabilities`);
+    assert.equal(caps.status, 200);
+    assert.deepEqual(caps.json, { upstream, models: ["ray-2"], backward: false, interpolate: false, image_extend: true, loop_on_extend: false, concepts: false });
+    assert.equal((await gw.call("GET", `${V1}/capabilities`, { token: null })).status, 401, "only callers learn it");
+    const before = await made();
+    for (const [body, field] of [
+      [{ model: "ray-flash-2", prompt: "Another model" }, "model"],
+      [{ model: "ray-2", prompt: "A chosen size", resolution: "720p" }, "resolution"],
+      [{ model: "ray-2", prompt: "With a concept", concepts: [{ key: "dolly_zoom" }] }, "concepts"],
+    ]) {
+      const r = await gw.call("POST", `${V1}/generations/video`, { body });
+      assert.equal(r.status, 400, `${upstream} ${field}`);
+      assert.ok(r.json.detail.startsWith(`${field}: `), r.json.detail);
+    }
+    assert.equal(await made(), before, `${upstream}: nothing was sent upstream`);
+    const ok = await gw.call("POST", `${V1}/generations/video`, { body: { model: "ray-2", prompt: "The model it makes" } });
+    assert.equal(ok.status, 201, JSON.stringify(ok.json));
+    // The reseller's model is configurable; then that one, and only it, is accepted.
+    const flash = await gateway(upstream, { UPSTREAM_MODEL: "ray-flash-2" });
+    assert.deepEqual((await flash.call("GET", `${V1}/capabilities`)).json.models, ["ray-flash-2"]);
+    assert.equal((await flash.call("POST", `${V1}/generations/video`, { body: { model: "ray-2", prompt: "Not this one" } })).status, 400);
+    assert.equal((await flash.call("POST", `${V1}/generations/video`, { body: { model: "ray-flash-2", prompt: "This one" } })).status, 201);
+  }
+  // The Agents API makes ray-3.2 only; a Dream Machine name is refused rather than swapped.
+  const agents = await gateway("luma-agents");
+  assert.deepEqual((await agents.call("GET", `${V1}/capabilities`)).json.models, ["ray-3.2"]);
+  const swapped = await agents.call("POST", `${V1}/generations/video`, { body: { model: "ray-2", prompt: "Not ray-2" } });
+  assert.equal(swapped.status, 400);
+  assert.match(swapped.json.detail, /^model: .*ray-3\.2/);
+});
+
+test("concepts reach a luma upstream as sent", async () => {
+  await admin("config", { job_ms: 600, callbacks: true });
+  const gw = await gateway("luma");
+  assert.equal((await gw.call("GET", `${V1}/capabilities`)).json.concepts, true);
+  const prompt = "A dolly zoom on a jellyfish";
+  const concepts = [{ key: "dolly_zoom" }];
+  const created = await gw.call("POST", `${V1}/generations/video`, { body: { model: "ray-2", prompt, concepts } });
+  assert.equal(created.status, 201, JSON.stringify(created.json));
+  assert.deepEqual(created.json.request.concepts, concepts);
+  const [job] = (await admin("generations")).filter((j) => j.prompt === prompt);
+  const upstream = await fetch(`${emulator}${V1}/generations/${job.id}`, { headers: { authorization: `Bearer ${KEY}` } }).then((r) => r.json());
+  assert.deepEqual(upstream.request.concepts, concepts);
+  const empty = await gw.call("POST", `${V1}/generations/video`, { body: { model: "ray-2", prompt, concepts: [{ key: " " }] } });
+  assert.equal(empty.status, 400);
+  assert.match(empty.json.detail, /^concepts: /);
 });
 
 test("security: tokens, isolation, CORS, caps, bad input", async () => {
@@ -148,10 +203,10 @@ for (const upstream of ["aimlapi", "luma-agents"]) {
       }
       return g;
     };
-    const created = await client.generations.create({ model: "ray-2", prompt: "A jellyfish through the SDK", aspect_ratio: "16:9" });
+    const created = await client.generations.create({ model: MODEL(upstream), prompt: "A jellyfish through the SDK", aspect_ratio: "16:9" });
     assert.equal((await until(created.id)).state, "completed");
     // Backward, as any Luma caller asks for it: the generation as frame1.
-    const back = await client.generations.create({ model: "ray-2", prompt: "Before it", keyframes: { frame1: { type: "generation", id: created.id } } });
+    const back = await client.generations.create({ model: MODEL(upstream), prompt: "Before it", keyframes: { frame1: { type: "generation", id: created.id } } });
     assert.equal((await until(back.id)).state, "completed");
     const list = await client.generations.list();
     assert.deepEqual(list.generations.slice(0, 2).map((x) => x.id), [back.id, created.id]);

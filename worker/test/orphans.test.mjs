@@ -78,11 +78,11 @@ test("luma-agents: a lost create answer is never sent again, since no callback c
   const prompt = "an agents create whose answer is lost";
   const headers = { "idempotency-key": "orphan-luma-agents" };
   await admin("faults", { seed: 1, rate_reset: 1, reset_after_create: true });
-  const first = await gw.call("POST", `${V1}/generations/video`, { body: { model: "ray-2", prompt }, headers });
+  const first = await gw.call("POST", `${V1}/generations/video`, { body: { model: "ray-3.2", prompt }, headers });
   await admin("faults", {});
   assert.equal(first.status, 502, JSON.stringify(first.json));
   assert.equal((await madeWith(prompt)).length, 1, "the upstream made the job");
-  const retry = await gw.call("POST", `${V1}/generations/video`, { body: { model: "ray-2", prompt }, headers });
+  const retry = await gw.call("POST", `${V1}/generations/video`, { body: { model: "ray-3.2", prompt }, headers });
   assert.equal(retry.status, 201);
   assert.equal(retry.json.id, first.json.id, "the same record for the same key");
   await sleep(12_000);

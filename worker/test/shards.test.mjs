@@ -107,7 +107,7 @@ test("luma-agents: it has no callbacks, so the alarm polls each job to its end",
   const gw = await gateway("luma-agents", { UPSTREAM_TYPICAL_JOB_MS: "1500", GATEWAY_METER: "1" });
   const [gets, calls] = [await upstreamGets(), (await admin("counters")).callbacks_sent];
   const created = await Promise.all(Array.from({ length: jobs }, (_, i) =>
-    gw.call("POST", `${V1}/generations/video`, { body: { model: "ray-2", prompt: `polled job ${i}` } })));
+    gw.call("POST", `${V1}/generations/video`, { body: { model: "ray-3.2", prompt: `polled job ${i}` } })));
   for (const c of created) assert.equal((await gw.call("GET", `${V1}/generations/${c.json.id}?wait=completed`)).json.state, "completed");
   const polls = (await meter(gw)).upstream_polls / jobs;
   await gw.dispose();
