@@ -9,6 +9,7 @@ client.generate({ prompt: "x", aspectRatio: "19:9" }); // expect-error: not an a
 client.extend({ prompt: "no parent" }); // expect-error: generationId is required
 client.extend({ generationId: "a", prompt: "b", direction: "sideways" }); // expect-error: direction
 client.generate({ keyframes: { frame0: { type: "video", id: "a" } } }); // expect-error: keyframe type
+client.generate({ prompt: "x", concepts: ["dolly_zoom"] }); // expect-error: a concept is { key }
 client.wait("id", { timeoutMs: "soon" }); // expect-error: timeoutMs is a number
 client.getMany("one-id"); // expect-error: ids is an array
 export async function states() {

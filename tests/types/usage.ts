@@ -33,6 +33,7 @@ export function describe(e: unknown): string {
 export const keyframed = client.generate({
   keyframes: { frame0: { type: "generation", id: "0f3ea4aa-10e7-4dae-af0b-263ab4ac45f9" }, frame1: { type: "image", url: "https://x.test/b.png" } },
 });
+export const conceptual = client.extend({ generationId: "0f3ea4aa-10e7-4dae-af0b-263ab4ac45f9", prompt: "closer", concepts: [{ key: "dolly_zoom" }] });
 export const injected = new LumaClient({ apiKey: "k", fetch: (input, init) => fetch(input, init) });
 export const payload: unknown = verifyWebhook("whsec_MfKQ9r8GKYqrTwjUPD8ILPZIo2LaLaSw", "{}", new Headers());
 export const sameClass: boolean = (new Error("x") as unknown) instanceof WebhookError;
