@@ -239,8 +239,9 @@ impl Schedule {
             Estimate::Remaining(ms) => ((ms * ESTIMATE_SAFETY) as u64)
                 .min(self.config.max_estimate_wait_ms)
                 .max(self.config.pace_ms),
-            // A second progress sample a little later gives the rate.
-            Estimate::NeedRate => 3 * self.config.pace_ms,
+            // A second progress sample gives the rate; it comes no later than a check without
+            // a hint would (a short job must not wait out a long sampling gap).
+            Estimate::NeedRate => self.planned_wait(age).min(3 * self.config.pace_ms),
             Estimate::None => self.planned_wait(age),
         };
         // Jitter must not carry a wait past the longest quiet the schedule allows.
