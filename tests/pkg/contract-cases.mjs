@@ -186,13 +186,14 @@ export function cases(LumaClient, LumaError, srv, runtime) {
     },
     async "a gateway client refuses what the gateway says its upstream cannot make, before sending"() {
       const gw = new LumaClient({ provider: "gateway", apiKey: "k", baseUrl: `${srv}/s/apiframe-gw` });
+      const before = await count("apiframe-gw");
       const { error } = await rejects(gw.generate({ prompt: "a jellyfish", model: "ray-flash-2" }), "invalid_request", "another model");
       expect(error.issues[0].field === "model" && /apiframe/.test(error.message), error.message);
       await rejects(gw.extend({ generationId: ID, prompt: "before it", direction: "backward" }), "unsupported", "backward");
       await rejects(gw.generate({ prompt: "a jellyfish", concepts: [{ key: "dolly_zoom" }] }), "unsupported", "concepts");
-      expect((await count("apiframe-gw")) === 1, "asked once, and nothing refused was sent");
+      expect((await count("apiframe-gw")) - before === 1, "asked once, and nothing refused was sent");
       await gw.generate({ prompt: "a jellyfish", model: "ray-2" });
-      expect((await count("apiframe-gw")) === 2, "what it can make is sent");
+      expect((await count("apiframe-gw")) - before === 2, "what it can make is sent");
     },
     async "concepts are sent to luma as given, and refused before sending elsewhere"() {
       const concepts = [{ key: "dolly_zoom" }];
