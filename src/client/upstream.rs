@@ -46,27 +46,27 @@ impl<T: Transport, C: Timer> Client<T, C> {
     }
 
     pub(super) async fn check_generate(&self, req: &GenerateRequest) -> Result<(), Error> {
-        if every_upstream_takes(|rules| rules.generate(req.clone()).is_ok()) {
-            return Ok(());
-        }
-        match self.upstream_rules().await {
-            Some(rules) => self.refused(rules.generate(req.clone()).err()),
-            None => Ok(()),
-        }
+        self.check(|rules| rules.generate(req.clone()).err()).await
     }
 
     pub(super) async fn check_extend(&self, req: &ExtendRequest) -> Result<(), Error> {
-        if every_upstream_takes(|rules| rules.extend(req.clone()).is_ok()) {
-            return Ok(());
-        }
-        match self.upstream_rules().await {
-            Some(rules) => self.refused(rules.extend(req.clone()).err()),
-            None => Ok(()),
-        }
+        self.check(|rules| rules.extend(req.clone()).err()).await
     }
 
-    fn refused(&self, issues: Option<Vec<Issue>>) -> Result<(), Error> {
-        match issues {
+    /// `problems` under each upstream's rules; the gateway is asked which is its upstream only
+    /// when they are not the same everywhere.
+    async fn check(
+        &self,
+        problems: impl Fn(&UpstreamRules) -> Option<Vec<Issue>>,
+    ) -> Result<(), Error> {
+        if every_upstream_takes(|rules| problems(rules).is_none()) {
+            return Ok(());
+        }
+        match self
+            .upstream_rules()
+            .await
+            .and_then(|rules| problems(&rules))
+        {
             Some(issues) => Err(Error::from_issues(self.provider.kind, issues)),
             None => Ok(()),
         }
