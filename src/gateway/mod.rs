@@ -16,7 +16,9 @@ pub use record::Record;
 pub use route::{route, Route};
 pub use shard::{callback_secret, merge, new_id, shard_name, shard_of};
 pub use translate::{echo, upstream_request, UpstreamRequest};
-pub use watch::{next as next_poll, Next, GIVE_UP_MS};
+pub use watch::{
+    job_key, remaining as expected_remaining_ms, step as watch_step, Next, Step, Watch, GIVE_UP_MS,
+};
 
 use serde_json::json;
 
@@ -143,7 +145,10 @@ mod tests {
     fn backend_tokens_get_their_shards() {
         let tokens = vec!["tok-a".to_string(), "tok-b".to_string()];
         let (a, n, i) = caller_shards(Some("Bearer tok-b"), &tokens, &[1, 8]).unwrap();
-        assert_eq!((a, n, i), (caller(Some("Bearer tok-b"), &tokens).unwrap(), 8, 1));
+        assert_eq!(
+            (a, n, i),
+            (caller(Some("Bearer tok-b"), &tokens).unwrap(), 8, 1)
+        );
         assert_eq!(
             caller_shards(Some("Bearer tok-a"), &tokens, &[1, 8])
                 .unwrap()
