@@ -92,14 +92,15 @@ pub fn cors(origin: Option<&str>, allowed: &[String]) -> Vec<(String, String)> {
     match origin {
         Some(o) if allowed.iter().any(|a| a == o || a == "*") => vec![
             ("access-control-allow-origin".into(), o.into()),
-            // Our client sends an Idempotency-Key on creates; it reads Retry-After on a 429.
+            // Our client sends an Idempotency-Key on creates; it reads Retry-After on a 429; a page
+            // may show x-expected-remaining-ms.
             (
                 "access-control-allow-headers".into(),
                 "authorization, content-type, idempotency-key".into(),
             ),
             (
                 "access-control-expose-headers".into(),
-                "retry-after, retry-after-ms, x-request-id, x-should-retry".into(),
+                "retry-after, retry-after-ms, x-request-id, x-should-retry, x-expected-remaining-ms".into(),
             ),
             (
                 "access-control-allow-methods".into(),
