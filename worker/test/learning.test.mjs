@@ -13,18 +13,17 @@ after(stopAll);
 const V1 = "/dream-machine/v1";
 const sleep = (ms) => new Promise((r) => setTimeout(r, ms));
 const meter = async (gw) => (await fetch(`${gw.base}/__meter`)).json();
-const body = (prompt) => ({ model: "ray-2", resolution: "720p", duration: "5s", prompt });
 
 /**
  * `n` jobs from `token`, waited on with long-polls: the alarm's upstream polls per job, how
  * long after the job's end each was seen complete (ms), and the expected-remaining header
  * on each job's first answer after its create.
  */
-async function jobs(gw, token, n, jobMs) {
+async function jobs(gw, token, n, jobMs, fields = { resolution: "720p", duration: "5s" }) {
   const before = (await meter(gw)).upstream_polls;
   const runs = await Promise.all(Array.from({ length: n }, async (_, i) => {
     const start = Date.now();
-    const c = await gw.call("POST", `${V1}/generations/video`, { token, body: body(`learned job ${token} ${i} ${start}`) });
+    const c = await gw.call("POST", `${V1}/generations/video`, { token, body: { model: "ray-2", ...fields, prompt: `learned job ${token} ${i} ${start}` } });
     assert.equal(c.status, 201, JSON.stringify(c.json));
     const first = await gw.call("GET", `${V1}/generations/${c.json.id}`, { token });
     const header = first.headers.get("x-expected-remaining-ms");
@@ -71,7 +70,7 @@ test("apiframe without callbacks: its progress is kept across alarms, so polls f
   // progress sample at a time and asked every 3 paces (300 ms) through the job's 10 s of progress.
   const gw = await gateway("apiframe", { UPSTREAM_TYPICAL_JOB_MS: "600", GATEWAY_METER: "1" });
   const rebuilt = ((jobMs * 0.85) / 300);
-  const run = await jobs(gw, "tok-a", 1, jobMs);
+  const run = await jobs(gw, "tok-a", 1, jobMs, {});
   console.log(`apiframe: ${run.polls} polls (a fixed 300 ms would make ~${Math.round(rebuilt)}), lag ${run.lags} ms`);
   assert.ok(run.polls < rebuilt / 2, `${run.polls} polls`);
   assert.ok(run.lags[0] < 2_000, `seen ${run.lags[0]} ms late`);
