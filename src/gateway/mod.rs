@@ -171,6 +171,12 @@ mod tests {
             cors(Some("https://app.example"), &allowed)[0].1,
             "https://app.example"
         );
+        let exposed = &cors(Some("https://app.example"), &allowed)[2];
+        assert_eq!(exposed.0, "access-control-expose-headers");
+        assert!(
+            exposed.1.contains("x-expected-remaining-ms"),
+            "a page may read it"
+        );
         assert!(cors(Some("https://evil.example"), &allowed).is_empty());
         assert!(cors(None, &allowed).is_empty());
         assert!(Reject::new(404, "Not found")
