@@ -55,7 +55,7 @@ test-e2e: pkg
 ## The gateway in workerd against the emulator: every upstream, security, the lumaai SDK.
 test-gateway:
 	worker/build.sh
-	scripts/with-emulator.sh node --test worker/test/gateway.test.mjs worker/test/shards.test.mjs worker/test/contract.test.mjs worker/test/orphans.test.mjs
+	scripts/with-emulator.sh node --test worker/test/gateway.test.mjs worker/test/shards.test.mjs worker/test/contract.test.mjs worker/test/orphans.test.mjs worker/test/learning.test.mjs
 
 ## Luma's official luma-agents Python SDK, unmodified (PyPI, a venv of its own), against the emulator.
 test-sdk-agents:

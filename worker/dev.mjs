@@ -32,7 +32,7 @@ export async function gateway(upstream, extra = {}, { persist } = {}) {
     modules: [{ type: "ESModule", path: join(out, "index.js") }, { type: "CompiledWasm", path: join(out, wasmFile) }],
     modulesRoot: out,
     compatibilityDate: "2025-01-01",
-    durableObjects: { SHARDS: { className: "CallerShard", useSQLite: true } },
+    durableObjects: { SHARDS: { className: "CallerShard", useSQLite: true }, LENGTHS: { className: "LearnedLengths", useSQLite: true } },
     bindings: {
       UPSTREAM: upstream, UPSTREAM_BASE_URL: `${emulator}${PREFIX[upstream] ?? ""}`,
       UPSTREAM_API_KEY: UPSTREAM_KEY, CLIENT_TOKENS: "tok-a, tok-b", ALLOWED_ORIGINS: "https://app.test", UPSTREAM_TYPICAL_JOB_MS: "600", ...extra,

@@ -16,7 +16,9 @@ pub use record::Record;
 pub use route::{route, Route};
 pub use shard::{callback_secret, merge, new_id, shard_name, shard_of};
 pub use translate::{echo, upstream_request, UpstreamRequest, UpstreamRules};
-pub use watch::{next as next_poll, Next, GIVE_UP_MS};
+pub use watch::{
+    job_key, remaining as expected_remaining_ms, step as watch_step, Next, Step, Watch, GIVE_UP_MS,
+};
 
 use serde_json::json;
 
@@ -90,14 +92,15 @@ pub fn cors(origin: Option<&str>, allowed: &[String]) -> Vec<(String, String)> {
     match origin {
         Some(o) if allowed.iter().any(|a| a == o || a == "*") => vec![
             ("access-control-allow-origin".into(), o.into()),
-            // Our client sends an Idempotency-Key on creates; it reads Retry-After on a 429.
+            // Our client sends an Idempotency-Key on creates; it reads Retry-After on a 429; a page
+            // may show x-expected-remaining-ms.
             (
                 "access-control-allow-headers".into(),
                 "authorization, content-type, idempotency-key".into(),
             ),
             (
                 "access-control-expose-headers".into(),
-                "retry-after, retry-after-ms, x-request-id, x-should-retry".into(),
+                "retry-after, retry-after-ms, x-request-id, x-should-retry, x-expected-remaining-ms".into(),
             ),
             (
                 "access-control-allow-methods".into(),
@@ -167,6 +170,12 @@ mod tests {
         assert_eq!(
             cors(Some("https://app.example"), &allowed)[0].1,
             "https://app.example"
+        );
+        let exposed = &cors(Some("https://app.example"), &allowed)[2];
+        assert_eq!(exposed.0, "access-control-expose-headers");
+        assert!(
+            exposed.1.contains("x-expected-remaining-ms"),
+            "a page may read it"
         );
         assert!(cors(Some("https://evil.example"), &allowed).is_empty());
         assert!(cors(None, &allowed).is_empty());

@@ -9,8 +9,9 @@
 use std::cell::RefCell;
 use std::collections::BTreeMap;
 
+use super::cdf::Cdf;
 use super::histogram::{Histogram, BUCKETS};
-use super::plan::Plan;
+use super::plan::{Plan, MIN_JOBS};
 use super::PollConfig;
 use crate::provider::ProviderKind;
 
@@ -58,7 +59,8 @@ impl JobKey {
         )
     }
 
-    fn decode(s: &str) -> Result<JobKey, String> {
+    /// Reads [`JobKey::encode`]'s form.
+    pub fn decode(s: &str) -> Result<JobKey, String> {
         let parts: Vec<&str> = s.split('/').collect();
         let [provider, model, resolution, duration, ext] = parts[..] else {
             return Err(format!(
@@ -167,6 +169,17 @@ impl JobLengths {
         }
         plans.insert(text, (config, plan));
         plan
+    }
+
+    /// The lengths (ms) of jobs of kind `key` at each of the shares `qs` (0..1), once enough
+    /// of them are known to plan from; `None` before (a guess would be passed off as data).
+    pub fn quantiles(&self, key: &JobKey, qs: &[f64]) -> Option<Vec<u64>> {
+        let h = self.kinds.get(&key.encode())?.0.clone();
+        if h.total() < MIN_JOBS {
+            return None;
+        }
+        let cdf = Cdf::new(h.counts())?;
+        Some(qs.iter().map(|q| cdf.quantile(*q).round() as u64).collect())
     }
 
     pub fn kinds(&self) -> usize {

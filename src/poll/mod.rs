@@ -23,6 +23,7 @@ mod lengths;
 mod plan;
 mod retry_after;
 mod rng;
+mod saved;
 
 pub use histogram::Histogram;
 pub use lengths::{JobKey, JobLengths};

@@ -19,7 +19,7 @@ const SLACK: f64 = 0.1;
 /// How many standard errors of the estimate the margin covers.
 const SIGMAS: f64 = 1.5;
 /// Fewer recorded jobs than this (counting a typical length as worth this many) plan cold.
-const MIN_JOBS: f64 = 8.0;
+pub(super) const MIN_JOBS: f64 = 8.0;
 /// How much a typical job length given by the caller spreads (natural log): a guess, not data.
 const SEED_SIGMA: f64 = 0.5;
 /// How much the recorded lengths are blurred (natural log), times jobs^-0.2.

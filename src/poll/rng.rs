@@ -10,6 +10,11 @@ impl Rng {
         Rng(seed)
     }
 
+    /// Where the sequence is: `Rng::new(r.state())` goes on from here (a saved schedule).
+    pub fn state(&self) -> u64 {
+        self.0
+    }
+
     /// A number in [0, 1).
     pub fn next_f64(&mut self) -> f64 {
         self.0 = self.0.wrapping_add(0x9E37_79B9_7F4A_7C15);

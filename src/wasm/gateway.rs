@@ -6,6 +6,7 @@ use wasm_bindgen::prelude::*;
 use super::js::{from_js, set, to_js};
 use crate::gateway::{self, Config, Record, Reject, Route};
 use crate::model::Generation;
+use crate::poll::{JobKey, JobLengths};
 use crate::provider::{Provider, ProviderKind};
 
 fn reject(r: Reject) -> JsValue {
@@ -257,29 +258,74 @@ pub fn record_luma(record: JsValue) -> Result<JsValue, JsValue> {
     Ok(to_js(&r.to_luma()))
 }
 
-/// The job's next poll by its shard's alarm: a time (ms), or -1 (terminal: none), or -2 (past
-/// the 24-hour limit: end it as failed). `heard_ms`: its last callback, if any.
-#[wasm_bindgen(js_name = recordNextPoll)]
-pub fn record_next_poll(
+/// One step of a job's watch by its shard (see `gateway::watch_step`): `{at, saved, learned}`,
+/// `at` a time (ms), or -1 (terminal: none), or -2 (past the 24-hour limit: end it as failed);
+/// `saved` to pass back at the next step; `learned` `[kind, from, to]` for the gateway's model
+/// when the job completed. `model`: the learned model's text, needed only without `saved`.
+#[wasm_bindgen(js_name = recordWatch)]
+#[allow(clippy::too_many_arguments)]
+pub fn record_watch(
     record: JsValue,
     created_ms: f64,
     heard_ms: Option<f64>,
     now_ms: f64,
     typical_job_ms: Option<f64>,
-) -> Result<f64, JsValue> {
+    callbacks: bool,
+    saved: Option<String>,
+    model: Option<String>,
+    observed: bool,
+) -> Result<JsValue, JsValue> {
     let r: Record = from_js(&record).map_err(|e| JsValue::from_str(&e))?;
-    let next = gateway::next_poll(
-        &r,
-        created_ms as u64,
-        heard_ms.map(|h| h as u64),
-        now_ms as u64,
-        typical_job_ms.map(|t| t as u64),
-    );
-    Ok(match next {
+    // A model that does not read plans cold: the gateway's own store wrote it.
+    let lengths = model.and_then(|m| JobLengths::decode(&m).ok());
+    let w = gateway::Watch {
+        created_ms: created_ms as u64,
+        heard_ms: heard_ms.map(|h| h as u64),
+        now_ms: now_ms as u64,
+        typical_job_ms: typical_job_ms.map(|t| t as u64),
+        callbacks,
+    };
+    let step = gateway::watch_step(&r, &w, saved.as_deref(), lengths.as_ref(), observed);
+    let at = match step.next {
         gateway::Next::PollAt(t) => t as f64,
         gateway::Next::Done => -1.0,
         gateway::Next::GiveUp => -2.0,
-    })
+    };
+    let o = Object::new();
+    set(&o, "at", &JsValue::from(at));
+    set(&o, "saved", &JsValue::from_str(&step.saved));
+    if let Some((key, from, to)) = step.learned {
+        let learned = Array::of3(
+            &JsValue::from_str(&key.encode()),
+            &JsValue::from(from as f64),
+            &JsValue::from(to as f64),
+        );
+        set(&o, "learned", &learned);
+    }
+    Ok(o.into())
+}
+
+/// The time (ms) a running job is expected to take still, from what its last watch step
+/// kept; undefined when the gateway has not learned its kind's lengths.
+#[wasm_bindgen(js_name = recordExpectedRemaining)]
+pub fn record_expected_remaining(saved: &str, created_ms: f64, now_ms: f64) -> Option<f64> {
+    gateway::expected_remaining_ms(saved, created_ms as u64, now_ms as u64).map(|ms| ms as f64)
+}
+
+/// The learned model (`lx1;…`, or nothing yet) with completed jobs `[[kind, from, to], ...]`
+/// recorded; reports that do not read are skipped (they come from the gateway's own shards).
+#[wasm_bindgen(js_name = lengthsRecord)]
+pub fn lengths_record(model: Option<String>, reports: JsValue) -> String {
+    let mut lengths = model
+        .and_then(|m| JobLengths::decode(&m).ok())
+        .unwrap_or_default();
+    let reports: Vec<(String, f64, f64)> = from_js(&reports).unwrap_or_default();
+    for (key, from, to) in reports {
+        if let Ok(key) = JobKey::decode(&key) {
+            lengths.record(&key, from.max(0.0) as u64, to.max(0.0) as u64);
+        }
+    }
+    lengths.encode()
 }
 
 /// The name of the caller's shard `i`.

@@ -7,7 +7,7 @@ const exports = g.initSync({ module: wasm });
 export { g };
 
 /** Counts for `make bench-gateway` (read at /__meter when GATEWAY_METER=1; one isolate locally). */
-export const meter = { worker_requests: 0, do_requests: 0, rows_written: 0, do_busy_ms: 0, upstream_polls: 0, upstream_reads: 0, alarms: 0, waiting: 0 };
+export const meter = { worker_requests: 0, do_requests: 0, rows_written: 0, do_busy_ms: 0, upstream_polls: 0, upstream_reads: 0, alarms: 0, waiting: 0, lengths_requests: 0 };
 export const wasmBytes = () => exports.memory.buffer.byteLength;
 
 export const json = (status, body, headers = []) =>

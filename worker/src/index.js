@@ -4,6 +4,7 @@
 import { g, json, meter, refuse, refusal, wasmBytes } from "./common.js";
 
 export { CallerShard } from "./shard.js";
+export { LearnedLengths } from "./lengths.js";
 
 const MAX_BODY = 64 * 1024;
 

@@ -1,6 +1,7 @@
 // One shard of one caller: its generations as rows in SQLite, the long-polls waiting on them,
 // and one alarm that asks the upstream about whatever is due. See docs/design.md (the gateway).
 import { g, json, meter, refuse, refusal, upstreamFailure, withUpstream } from "./common.js";
+import { Learning } from "./lengths.js";
 
 const RANK = { queued: 0, dreaming: 1, completed: 2, failed: 2 };
 const TERMINAL = ["completed", "failed"];
@@ -15,6 +16,9 @@ const UNCONFIRMED_MS = 10 * 60_000;
 // Where each protocol's callback names its job.
 // Times a silent create is sent again (each after the same silence), then it waits and fails.
 const RESENDS = 3;
+// After this many jobs in a row seen complete by polls with no callback heard, the upstream's
+// callbacks are taken as silent: jobs follow the learned plan without waiting for them.
+const SILENT_JOBS = 2;
 const CALLBACK_ID = { luma: ["id"], aimlapi: ["id", "generation_id"], apiframe: ["task_id"], gptge: ["id", "task_id"], "luma-agents": ["id"] };
 
 /** Runs `f` over `items`, at most `n` at once. */
@@ -42,6 +46,9 @@ export class CallerShard {
     this.bucket = { tokens: this.config.shardCreatesPerS, at: Date.now() };
     this.active = 0;
     this.outbox = Promise.resolve(); // app events leave in order
+    this.learning = new Learning(env, this.config.upstream);
+    this.learning.model(); // read early, so the first jobs plan from it
+    this.silentJobs = 0;
     ctx.blockConcurrencyWhile(async () => {
       this.load();
       // After a restart or an eviction, running jobs are polled at once: callbacks that came
@@ -68,10 +75,12 @@ export class CallerShard {
     this.sql.exec("CREATE INDEX IF NOT EXISTS creates_by_owner ON creates (owner, created_ms)");
     this.sql.exec(`CREATE TABLE IF NOT EXISTS idem (key TEXT PRIMARY KEY, hash TEXT NOT NULL, id TEXT NOT NULL,
       created_ms INTEGER NOT NULL) WITHOUT ROWID`);
+    // Each running job's schedule (gateway::watch_step), written when the alarm polls it.
+    if (!this.sql.exec("PRAGMA table_info(gen)").toArray().some((c) => c.name === "sched")) this.sql.exec("ALTER TABLE gen ADD COLUMN sched TEXT");
     const since = Date.now() - DAY_MS - 60_000;
-    for (const row of this.sql.exec("SELECT id, created_ms, record FROM gen WHERE created_ms > ? AND state NOT IN ('completed', 'failed')", since)) {
+    for (const row of this.sql.exec("SELECT id, created_ms, record, sched FROM gen WHERE created_ms > ? AND state NOT IN ('completed', 'failed')", since)) {
       const record = JSON.parse(row.record);
-      this.live.set(row.id, { record, created: row.created_ms, heard: null, due: Date.now() });
+      this.live.set(row.id, { record, created: row.created_ms, heard: null, due: Date.now(), sched: row.sched ?? undefined });
     }
   }
 
@@ -302,7 +311,14 @@ export class CallerShard {
       record = this.find(id, owner);
       if (!record) return json(404, { detail: "Generation not found" });
     }
-    return json(200, g.recordLuma(record));
+    return json(200, g.recordLuma(record), this.expected(id));
+  }
+
+  /** `x-expected-remaining-ms` for a running job whose kind the gateway has learned (docs/protocols.md). */
+  expected(id) {
+    const job = this.live.get(id);
+    const ms = job?.sched && g.recordExpectedRemaining(job.sched, job.created, Date.now());
+    return ms === undefined ? [] : [["x-expected-remaining-ms", String(ms)]];
   }
 
   batch(ids, owner) {
@@ -333,6 +349,7 @@ export class CallerShard {
       return json(200, { ok: true });
     }
     job.heard = Date.now();
+    this.silentJobs = 0;
     await this.refresh(id);
     const still = this.live.get(id);
     if (still) this.plan(still);
@@ -418,6 +435,7 @@ export class CallerShard {
     job.failures = 0;
     job.retryAt = 0;
     this.apply(id, job, fresh);
+    this.watch(job, true);
   }
 
   apply(id, job, fresh) {
@@ -436,8 +454,25 @@ export class CallerShard {
   /** When the alarm should ask about `job`: only while its callbacks are silent. */
   plan(job) {
     if (!job.record.upstream_id) return void (job.due = (job.record.resend ? job.record.resend_at : job.record.unconfirmed_until) ?? Date.now());
-    const at = g.recordNextPoll(job.record, job.created, job.heard ?? undefined, Date.now(), this.typical);
+    const { at } = this.watch(job, false);
     job.due = at === -2 ? Date.now() : Math.max(at, job.retryAt ?? 0);
+  }
+
+  /**
+   * One step of the job's watch (gateway::watch_step, on `observed`: an answer just read): its
+   * next poll, its schedule kept in `job.sched`, and a completion's length for the model.
+   */
+  watch(job, observed) {
+    const model = job.sched ? undefined : this.learning.model();
+    const canCallBack = this.config.upstream !== "luma-agents";
+    const step = g.recordWatch(job.record, job.created, job.heard ?? undefined, Date.now(), this.typical,
+      canCallBack && this.silentJobs < SILENT_JOBS, job.sched, model, observed);
+    // Until the model's first read answers, a new job is planned cold and not kept: its next
+    // step plans it again, from the model.
+    if (job.sched || model !== undefined || observed) job.sched = step.saved;
+    if (step.learned) this.learning.report(step.learned);
+    if (observed && step.at === -1 && job.heard === null && canCallBack) this.silentJobs++;
+    return step;
   }
 
   /** Sets the alarm to the earliest due job or sweep, writing it only when it moves earlier or lapsed. */
@@ -477,8 +512,13 @@ export class CallerShard {
       const failure_reason = "The upstream never confirmed the create (its answer was lost and no callback came)";
       return this.apply(id, job, { ...job.record.generation, state: "failed", failure_reason });
     }
+    if (!job.sched) {
+      // Planned before the learned model was read: planned again with it, maybe for later.
+      this.plan(job);
+      if (job.sched && job.due > now) return;
+    }
     job.due = Infinity; // until planned again below
-    if (g.recordNextPoll(job.record, job.created, job.heard ?? undefined, now, this.typical) === -2) {
+    if (this.watch(job, false).at === -2) {
       const failed = { ...job.record.generation, state: "failed", failure_reason: "The upstream did not finish the job within 24 hours" };
       return this.apply(id, job, failed);
     }
@@ -486,6 +526,8 @@ export class CallerShard {
     await this.refresh(id);
     const still = this.live.get(id);
     if (still && still.due === Infinity) this.plan(still);
+    // The schedule outlives an eviction: written per poll (callbacks' reads stay in memory).
+    if (still?.sched) this.exec("UPDATE gen SET sched = ? WHERE id = ?", still.sched, id);
   }
 
   /** Retention: rows older than RETENTION_DAYS go, a batch per alarm run. */
