@@ -23,7 +23,7 @@ async function jobs(gw, token, n, jobMs, fields = { resolution: "720p", duration
   const before = (await meter(gw)).upstream_polls;
   const runs = await Promise.all(Array.from({ length: n }, async (_, i) => {
     const start = Date.now();
-    const c = await gw.call("POST", `${V1}/generations/video`, { token, body: { model: "ray-2", ...fields, prompt: `learned job ${token} ${i} ${start}` } });
+    const c = await gw.call("POST", `${V1}/generations/video`, { token, body: { ...fields, prompt: `learned job ${token} ${i} ${start}` } });
     assert.equal(c.status, 201, JSON.stringify(c.json));
     const first = await gw.call("GET", `${V1}/generations/${c.json.id}`, { token });
     const header = first.headers.get("x-expected-remaining-ms");
