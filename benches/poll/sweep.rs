@@ -214,8 +214,28 @@ fn cell(f: &Figures) -> String {
     )
 }
 
+/// The seed of a family's learning sample. `POLL_LEARN_SEED=k` (k > 0) draws another 200
+/// learning jobs per family, so a figure can be checked on more than one learning sample; the
+/// jobs measured, the oracle and the metrics stay the same.
+fn learn_seed(family_seed: u64) -> u64 {
+    family_seed + 2 + 7_919 * learn_sample()
+}
+
+fn learn_sample() -> u64 {
+    std::env::var("POLL_LEARN_SEED")
+        .ok()
+        .and_then(|k| k.parse().ok())
+        .unwrap_or(0)
+}
+
 pub fn sweep() {
     println!();
+    if learn_sample() > 0 {
+        println!(
+            "(learning sample {} of each family: POLL_LEARN_SEED)",
+            learn_sample()
+        );
+    }
     println!("Out of sample: requests/job and lag p50/p95/p99/max in seconds, 10,000 jobs per family (no hints, luma)");
     println!(
         "{:<22} | {:^29} | {:^29} | {:^29} | {:^29} | same-req loop p95",
@@ -240,7 +260,11 @@ pub fn sweep() {
                 .map(|(i, &d)| run_default(ProviderKind::Luma, Hints::None, d, i as u64))
                 .collect::<Vec<_>>(),
         );
-        let warm = run_plan(learn(&family.sample(LEARN, seed + 2)), &config(), &jobs);
+        let warm = run_plan(
+            learn(&family.sample(LEARN, learn_seed(seed))),
+            &config(),
+            &jobs,
+        );
         let mut search = family.sample(SEARCH, seed + 3);
         search.sort_unstable();
         let search_p95 = figures(
