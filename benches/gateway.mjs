@@ -52,7 +52,9 @@ const m1 = await meter();
 const jobs = states.length;
 const per = (k) => (m1[k] - m0[k]) / jobs;
 const busyS = per("do_busy_ms") / 1000;
-const usd = 1e6 * (per("worker_requests") * PRICE.workerRequest + per("do_requests") * PRICE.doRequest
+// The learning object's requests (reports, model reads) are Durable Object requests too.
+const doRequests = per("do_requests") + per("lengths_requests");
+const usd = 1e6 * (per("worker_requests") * PRICE.workerRequest + doRequests * PRICE.doRequest
   + per("rows_written") * PRICE.rowWritten + busyS * PRICE.doGb * PRICE.doGbSecond);
 console.log(`cost run: ${jobs} jobs (${states.filter((s) => s === "completed").length} completed) of ${JOB_MS} ms at ${RATE}/s from one token, long-poll clients, callbacks on; upstream reads per job ${fixed(per("upstream_reads"))}, alarm runs ${m1.alarms - m0.alarms}`);
 await metered.dispose();
@@ -120,6 +122,6 @@ for (let i = 0; i < 10; i++) {
 }
 await stopAll();
 console.log(`completion to long-poll answer via callback: p50 ${quantile(lags, 0.5)} ms, max ${Math.max(...lags)} ms over ${lags.length} jobs`);
-console.log(`gateway-cost: usd_per_million_jobs=${fixed(usd)} worker_requests_per_job=${fixed(per("worker_requests"))} do_requests_per_job=${fixed(per("do_requests"))} rows_written_per_job=${fixed(per("rows_written"))} do_busy_s_per_job=${fixed(busyS, 4)} upstream_polls_per_job=${fixed(per("upstream_polls"))}`);
+console.log(`gateway-cost: usd_per_million_jobs=${fixed(usd)} worker_requests_per_job=${fixed(per("worker_requests"))} do_requests_per_job=${fixed(doRequests)} rows_written_per_job=${fixed(per("rows_written"))} do_busy_s_per_job=${fixed(busyS, 4)} upstream_polls_per_job=${fixed(per("upstream_polls"))}`);
 console.log(`gateway: added_p50_ms=${fixed(over(through, 0.5))} added_p99_ms=${fixed(over(through, 0.99))} floor_p50_ms=${fixed(over(floored, 0.5))} floor_p99_ms=${fixed(over(floored, 0.99))} callback_to_answer_p50_ms=${quantile(lags, 0.5)}`);
 console.log(`gateway-create: added_p50_ms=${fixed(over(through, 0.5))} added_p99_ms=${fixed(over(through, 0.99))} bare_proxy_p50_ms=${fixed(over(proxied, 0.5))} bare_proxy_p99_ms=${fixed(over(proxied, 0.99))}`);

@@ -23,6 +23,7 @@ export class LearnedLengths {
       // One write per batch, whatever its size; reports that do not read are skipped.
       this.model = g.lengthsRecord(this.model, await request.json());
       await this.ctx.storage.put("model", this.model);
+      meter.rows_written++;
     }
     return new Response(this.model ?? "", { headers: [["content-type", "text/plain"]] });
   }
