@@ -102,8 +102,9 @@ async fn post(host_port: &str, path: &str, secret: Option<&str>, body: &str) -> 
     );
     stream.write_all(head.as_bytes()).await.ok()?;
     stream.write_all(body.as_bytes()).await.ok()?;
-    let mut buf = [0u8; 64];
-    let n = stream.read(&mut buf).await.ok()?;
+    let mut buf = Vec::new();
+    stream.read_to_end(&mut buf).await.ok()?;
+    let n = buf.len().min(64);
     std::str::from_utf8(&buf[..n])
         .ok()?
         .split_whitespace()
