@@ -102,13 +102,20 @@ async fn post(host_port: &str, path: &str, secret: Option<&str>, body: &str) -> 
     );
     stream.write_all(head.as_bytes()).await.ok()?;
     stream.write_all(body.as_bytes()).await.ok()?;
-    let mut buf = Vec::new();
-    stream.read_to_end(&mut buf).await.ok()?;
-    let n = buf.len().min(64);
-    std::str::from_utf8(&buf[..n])
+    let mut buf = [0u8; 64];
+    let n = stream.read(&mut buf).await.ok()?;
+    let status = std::str::from_utf8(&buf[..n])
         .ok()?
         .split_whitespace()
         .nth(1)?
         .parse()
-        .ok()
+        .ok();
+    // The rest of the answer is read, not cut off: a socket dropped with the receiver still
+    // writing resets its connection mid-answer (as no HTTP client would).
+    tokio::spawn(async move {
+        let mut rest = [0u8; 1024];
+        let drain = async { while matches!(stream.read(&mut rest).await, Ok(n) if n > 0) {} };
+        let _ = tokio::time::timeout(Duration::from_secs(5), drain).await;
+    });
+    status
 }
