@@ -104,10 +104,18 @@ async fn post(host_port: &str, path: &str, secret: Option<&str>, body: &str) -> 
     stream.write_all(body.as_bytes()).await.ok()?;
     let mut buf = [0u8; 64];
     let n = stream.read(&mut buf).await.ok()?;
-    std::str::from_utf8(&buf[..n])
+    let status = std::str::from_utf8(&buf[..n])
         .ok()?
         .split_whitespace()
         .nth(1)?
         .parse()
-        .ok()
+        .ok();
+    // The rest of the answer is read, not cut off: a socket dropped with the receiver still
+    // writing resets its connection mid-answer (as no HTTP client would).
+    tokio::spawn(async move {
+        let mut rest = [0u8; 1024];
+        let drain = async { while matches!(stream.read(&mut rest).await, Ok(n) if n > 0) {} };
+        let _ = tokio::time::timeout(Duration::from_secs(5), drain).await;
+    });
+    status
 }

@@ -41,6 +41,9 @@ export class CallerShard {
     this.waiters = new Map(); // id → Set of wake-ups for long-polls
     this.refreshing = new Map(); // id → the one refresh in flight (single-flight)
     this.creating = new Map(); // idempotency key → the create in flight, for a racing twin
+    // id → the body of a callback that came while its create was still waiting on the upstream
+    // (null until one comes): answered 200, and applied once the create has its answer.
+    this.early = new Map();
     this.alarmAt = null;
     this.nextSweep = Date.now();
     this.bucket = { tokens: this.config.shardCreatesPerS, at: Date.now() };
@@ -174,15 +177,21 @@ export class CallerShard {
     if (this.config.upstream !== "luma-agents") req.callbackUrl = `${origin}/callbacks/${id}/${secret}`;
     if (this.config.upstream === "apiframe") req.callbackSecret = secret;
     let created;
+    this.early.set(id, null);
     try {
       created = await withUpstream(this.env, this.config, 0, (u) => (kind === "extend" ? u.extend(req) : u.generate(req)));
     } catch (e) {
+      const heard = this.early.get(id);
+      this.early.delete(id);
       const failure = upstreamFailure(e, "create", this.env);
       // The upstream may have made it: keep the record, unconfirmed, for its callback to find.
       if (failure.headers.some(([k]) => k === "x-should-retry")) {
         // Silence proves nothing where no callback ever comes (luma-agents): never send it again.
         const resend = this.config.upstream === "luma-agents" ? null : { kind, request: req, left: RESENDS };
         await this.keepUnconfirmed({ id, caller, parent, echo, key, hash, resend });
+        // Its callback came first: it confirms the record now (the upstream is asked).
+        const job = this.live.get(id);
+        if (heard && job) this.confirm(id, job, heard).catch(() => {});
         failure.id = id;
         failure.detail += resend
           ? `; the gateway keeps generation ${id} and confirms it if the upstream calls back`
@@ -190,6 +199,8 @@ export class CallerShard {
       }
       throw failure;
     }
+    const heard = this.early.get(id);
+    this.early.delete(id);
     const now = Date.now();
     const record = { id, upstream_id: created.id, owner: caller, parent, created_at: new Date(now).toISOString(), request: echo, generation: created };
     this.exec("INSERT INTO gen (id, owner, created_ms, state, record) VALUES (?, ?, ?, ?, ?)", id, caller, now, created.state, JSON.stringify(record));
@@ -200,6 +211,8 @@ export class CallerShard {
       const job = { record, created: now, heard: null, due: 0 };
       this.live.set(id, job);
       this.plan(job);
+      // A callback already came: the job has moved on upstream, so the alarm asks at once.
+      if (heard != null) Object.assign(job, { heard: now, due: now });
     }
     await this.arm();
     this.notify(record, "generation.created");
@@ -340,6 +353,10 @@ export class CallerShard {
   /** The secret was checked by the Worker; the body is never read: the upstream is asked. */
   async callback(id, body) {
     const job = this.live.get(id);
+    if (!job && this.early.has(id)) {
+      this.early.set(id, body);
+      return json(200, { ok: true });
+    }
     if (!job) {
       const [row] = this.exec("SELECT id FROM gen WHERE id = ?", id);
       return row ? json(200, { ok: true }) : json(404, { detail: "Generation not found" });
