@@ -53,7 +53,7 @@ test-e2e: pkg
 	scripts/with-emulator.sh node tests/e2e/demo.test.mjs
 
 ## The gateway in workerd against the emulator: every upstream, security, the lumaai SDK.
-test-gateway:
+test-gateway: pkg
 	worker/build.sh
 	scripts/with-emulator.sh node --test worker/test/gateway.test.mjs worker/test/shards.test.mjs worker/test/contract.test.mjs worker/test/orphans.test.mjs worker/test/learning.test.mjs
 

@@ -1,12 +1,14 @@
 // The luma-extend gateway: Luma's Dream Machine protocol in front of one upstream. The decisions
 // (config, routes, callers, shards, CORS, translation, records, polling) are Rust in the wasm;
 // this file routes each request to the shard object that holds its generations (shard.js).
+import { admitCreate } from "./admission.js";
 import { g, json, meter, refuse, refusal, wasmBytes } from "./common.js";
 
 export { CallerShard } from "./shard.js";
 export { LearnedLengths } from "./lengths.js";
 
 const MAX_BODY = 64 * 1024;
+
 
 /** The body as text, refused (413) past MAX_BODY bytes without reading further. */
 async function readBody(request) {
@@ -154,8 +156,14 @@ export default {
         return shard && shards.includes(shard) ? shard : null;
       };
       switch (route.kind) {
-        case "create":
-          return await create(request, env, config, caller, shards, env.PUBLIC_URL?.replace(/\/$/, "") || url.origin, cors);
+        case "create": {
+          const release = admitCreate(request.headers.get("idempotency-key"), Number(env.CREATES_RUNNING) || undefined);
+          try {
+            return await create(request, env, config, caller, shards, env.PUBLIC_URL?.replace(/\/$/, "") || url.origin, cors);
+          } finally {
+            release();
+          }
+        }
         case "get": {
           const shard = own(route.id);
           return shard ? relay(await ask(env, shard, `/get?id=${route.id}&owner=${caller.id}&wait=${route.wait ?? ""}`), cors) : notFound(cors);

@@ -161,6 +161,33 @@ test("admission: a shard past SHARD_CREATES_PER_S answers 429 with Retry-After, 
   await gw.dispose();
 });
 
+test("overload: beyond the creates an isolate runs at once, a create is a 503 with Retry-After at once; our client's retries take them all", async () => {
+  await admin("reset", {});
+  await admin("config", { job_ms: 500, callbacks: true });
+  const gw = await gateway("luma", { CREATES_RUNNING: "1", CLIENT_TOKENS: "tok-a:4" });
+  const before = (await admin("counters")).creates_accepted;
+  const answers = await Promise.all(Array.from({ length: 12 }, (_, i) =>
+    gw.call("POST", `${V1}/generations/video`, { body: { model: "ray-2", prompt: `overload ${i}` }, headers: { "idempotency-key": `overload-${i}` } })));
+  const created = answers.filter((a) => a.status === 201).length;
+  const refused = answers.filter((a) => a.status === 503);
+  assert.equal(created + refused.length, 12, answers.map((a) => a.status).join(","));
+  assert.ok(refused.length > 0, "one at a time: the others are refused");
+  for (const r of refused) {
+    const [s, ms] = [Number(r.headers.get("retry-after")), Number(r.headers.get("retry-after-ms"))];
+    assert.ok(s >= 1 && s <= 30 && ms >= 250 && Math.ceil(ms / 1000) === s, `${s} s, ${ms} ms`);
+    assert.match(r.json.detail, /busy/);
+  }
+  assert.equal((await admin("counters")).creates_accepted - before, created, "refused creates reach no upstream");
+  // Our client waits as told and retries with its key: every job is made, once.
+  const { LumaClient } = await import("../../pkg/node.js");
+  const client = new LumaClient({ provider: "gateway", apiKey: "tok-a", baseUrl: `${gw.base}${V1}`, maxRetries: 10 });
+  const jobs = await Promise.all(Array.from({ length: 12 }, (_, i) => client.generate({ prompt: `overload by our client ${i}` })));
+  assert.equal(new Set(jobs.map((j) => j.id)).size, 12);
+  const made = (await admin("generations")).filter((j) => j.prompt.startsWith("overload by our client"));
+  assert.equal(made.length, 12, "each job made once");
+  await gw.dispose();
+});
+
 test("restart: a gateway stopped mid-job and started on the same storage finishes every job", async () => {
   const { mkdtempSync, rmSync } = await import("node:fs");
   const { tmpdir } = await import("node:os");
