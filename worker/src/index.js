@@ -125,14 +125,23 @@ async function callback(request, env, config, route) {
   return relay(await ask(env, shard, `/callback?id=${route.id}`, { method: "POST", body }), []);
 }
 
+/** The checked configuration, read once per `env` (an isolate's settings do not change under it). */
+const configs = new WeakMap();
+function configOf(env) {
+  if (!configs.has(env)) {
+    try {
+      configs.set(env, { config: g.gatewayConfig(env) });
+    } catch (e) {
+      configs.set(env, { error: String(e) });
+    }
+  }
+  return configs.get(env);
+}
+
 export default {
   async fetch(request, env) {
-    let config;
-    try {
-      config = g.gatewayConfig(env);
-    } catch (e) {
-      return json(503, { detail: `The gateway is not configured: ${e}` });
-    }
+    const { config, error } = configOf(env);
+    if (error) return json(503, { detail: `The gateway is not configured: ${error}` });
     const url = new URL(request.url);
     if (env.GATEWAY_METER === "1" && url.pathname === "/__meter") return json(200, { ...meter, wasm_bytes: wasmBytes() });
     meter.worker_requests++;
