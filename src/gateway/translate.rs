@@ -24,15 +24,24 @@ struct LumaBody {
     concepts: Option<Vec<Concept>>,
 }
 
-/// Parses, maps ids with `upstream_id_of` (gateway id → upstream id, for the caller's own
+/// A create body, translated for the upstream.
+#[derive(Debug)]
+pub struct Translated {
+    pub request: UpstreamRequest,
+    /// The caller's generation the body names, if any.
+    pub parent: Option<String>,
+    /// What the gateway stores and echoes as the generation's `request`.
+    pub echo: serde_json::Value,
+}
+
+/// Parses once, maps ids with `upstream_id_of` (gateway id → upstream id, for the caller's own
 /// generations only) and checks against the upstream's rules before anything is sent.
-/// Returns the request and the parent.
 pub fn upstream_request(
     body: &[u8],
     max_bytes: usize,
     upstream: &UpstreamRules,
     upstream_id_of: impl Fn(&str) -> Option<String>,
-) -> Result<(UpstreamRequest, Option<String>), Reject> {
+) -> Result<Translated, Reject> {
     if body.len() > max_bytes {
         return Err(Reject::new(
             413,
@@ -48,6 +57,7 @@ pub fn upstream_request(
              subscribe to its events with APP_WEBHOOK_URL instead",
         ));
     }
+    let echo = echo(&b);
     let mut frames = b.keyframes.unwrap_or_default();
     let mut parent = None;
     for frame in [&mut frames.frame0, &mut frames.frame1]
@@ -75,7 +85,11 @@ pub fn upstream_request(
     let request = upstream
         .generate(request)
         .map_err(|issues| refusal(&issues))?;
-    Ok((request, parent))
+    Ok(Translated {
+        request,
+        parent,
+        echo,
+    })
 }
 
 /// Every problem in one 400, each led by the field in the body's own (snake_case) spelling.
@@ -92,11 +106,8 @@ fn refusal(issues: &[Issue]) -> Reject {
 }
 
 /// What the gateway stores and echoes as the generation's `request`: the body's known fields,
-/// as parsed and checked, never the raw body (an unknown field could hold anything).
-pub fn echo(body: &[u8]) -> serde_json::Value {
-    let Ok(b) = serde_json::from_slice::<LumaBody>(body) else {
-        return serde_json::Value::Null;
-    };
+/// as parsed, never the raw body (an unknown field could hold anything).
+fn echo(b: &LumaBody) -> serde_json::Value {
     let mut o = serde_json::Map::new();
     let mut put = |k: &str, v: serde_json::Value| {
         if !v.is_null() {
@@ -104,22 +115,22 @@ pub fn echo(body: &[u8]) -> serde_json::Value {
         }
     };
     put("generation_type", "video".into());
-    put("prompt", b.prompt.into());
-    put("model", b.model.into());
+    put("prompt", b.prompt.clone().into());
+    put("model", b.model.clone().into());
     put(
         "aspect_ratio",
-        serde_json::to_value(b.aspect_ratio).unwrap_or_default(),
+        serde_json::to_value(&b.aspect_ratio).unwrap_or_default(),
     );
     put("loop", b.loop_video.into());
     put(
         "keyframes",
-        serde_json::to_value(b.keyframes).unwrap_or_default(),
+        serde_json::to_value(&b.keyframes).unwrap_or_default(),
     );
-    put("resolution", b.resolution.into());
-    put("duration", b.duration.into());
+    put("resolution", b.resolution.clone().into());
+    put("duration", b.duration.clone().into());
     put(
         "concepts",
-        serde_json::to_value(b.concepts).unwrap_or_default(),
+        serde_json::to_value(&b.concepts).unwrap_or_default(),
     );
     o.into()
 }
@@ -147,6 +158,7 @@ mod tests {
             })
         };
         upstream_request(body.to_string().as_bytes(), 64 * 1024, &p, ids)
+            .map(|t| (t.request, t.parent))
     }
 
     #[test]
@@ -229,7 +241,11 @@ mod tests {
             "prompt": "A jellyfish", "model": "ray-2", "aspect_ratio": "16:9", "junk": [[[1]]],
             "keyframes": { "frame0": { "type": "generation", "id": GW } },
         });
-        let e = echo(body.to_string().as_bytes());
+        let ids = |id: &str| (id == GW).then(|| "755f9bbb-d99b-4880-992b-f05244ddba61".to_string());
+        let rules = UpstreamRules::new(ProviderKind::Luma, "ray-2");
+        let e = upstream_request(body.to_string().as_bytes(), 64 * 1024, &rules, ids)
+            .unwrap()
+            .echo;
         assert_eq!(e["prompt"], "A jellyfish");
         assert_eq!(e["aspect_ratio"], "16:9");
         assert_eq!(e["keyframes"]["frame0"]["id"], GW);

@@ -192,7 +192,7 @@ pub fn gateway_capabilities(upstream: &str, upstream_model: &str) -> Result<Stri
         .to_string())
 }
 
-/// `{kind: "generate" | "extend", request, parent}` for the upstream, or a rejection.
+/// `{kind: "generate" | "extend", request, parent, echo}` for the upstream, or a rejection.
 /// `ids` maps the caller's gateway ids to upstream ids.
 #[wasm_bindgen(js_name = gatewayTranslate)]
 pub fn gateway_translate(
@@ -206,11 +206,10 @@ pub fn gateway_translate(
         ProviderKind::parse(upstream).ok_or_else(|| reject(Reject::new(500, "bad upstream")))?;
     let rules = gateway::UpstreamRules::new(kind, upstream_model);
     let lookup = |id: &str| super::js::prop(&ids, id).and_then(|v| v.as_string());
-    let (request, parent) =
-        gateway::upstream_request(body.as_bytes(), max_bytes as usize, &rules, lookup)
-            .map_err(reject)?;
+    let t = gateway::upstream_request(body.as_bytes(), max_bytes as usize, &rules, lookup)
+        .map_err(reject)?;
     let o = Object::new();
-    match request {
+    match t.request {
         gateway::UpstreamRequest::Generate(r) => {
             set(&o, "kind", &JsValue::from_str("generate"));
             set(&o, "request", &to_js(&r));
@@ -223,8 +222,9 @@ pub fn gateway_translate(
     set(
         &o,
         "parent",
-        &parent.map_or(JsValue::NULL, |p| JsValue::from_str(&p)),
+        &t.parent.map_or(JsValue::NULL, |p| JsValue::from_str(&p)),
     );
+    set(&o, "echo", &to_js(&t.echo));
     Ok(o.into())
 }
 
@@ -368,12 +368,6 @@ pub fn gateway_merge(pages: JsValue, offset: u32, limit: u32) -> Result<JsValue,
     );
     set(&o, "has_more", &JsValue::from_bool(more));
     Ok(o.into())
-}
-
-/// The create body's known fields, as stored and echoed in `request`.
-#[wasm_bindgen(js_name = gatewayEcho)]
-pub fn gateway_echo(body: &str) -> JsValue {
-    to_js(&gateway::echo(body.as_bytes()))
 }
 
 #[wasm_bindgen(js_name = secretsEqual)]

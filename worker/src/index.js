@@ -70,7 +70,7 @@ async function create(request, env, config, caller, shards, origin, cors) {
   // One key always lands on one shard, where racing twins meet.
   const pick = key ? parseInt((await sha256(key)).slice(0, 8), 16) : Math.floor(Math.random() * 2 ** 32);
   const shard = shards[pick % shards.length];
-  const job = { shard, caller: caller.id, limits: caller.limits, shardCount: shards.length, kind: t.kind, request: t.request, parent: t.parent, echo: g.gatewayEcho(body), origin, key, hash: key && (await sha256(body)) };
+  const job = { shard, caller: caller.id, limits: caller.limits, shardCount: shards.length, kind: t.kind, request: t.request, parent: t.parent, echo: t.echo, origin, key, hash: key && (await sha256(body)) };
   let r;
   try {
     r = await ask(env, shard, "/create", { method: "POST", body: JSON.stringify(job) });
