@@ -220,14 +220,14 @@ fn learn_seed(family_seed: u64, k: u64) -> u64 {
 }
 
 /// How many learning samples of each family the warm figures are checked on
-/// (`POLL_LEARN_SAMPLES`, default 5): the table shows the first; the worst over all is printed
+/// (`POLL_LEARN_SAMPLES`, default 10): the table shows the first; the worst over all is printed
 /// after it, since one sample of 200 jobs can mislead the planner where another does not.
 fn learn_samples() -> u64 {
     std::env::var("POLL_LEARN_SAMPLES")
         .ok()
         .and_then(|k| k.parse().ok())
         .filter(|k| *k >= 1)
-        .unwrap_or(5)
+        .unwrap_or(10)
 }
 
 /// The worst warm figures over learning samples: (value, family, sample).

@@ -16,8 +16,14 @@ const LATE_SHARE: f64 = 0.05;
 /// How much later than the loop's p95 lag (as a share of its interval) the p95 may come when
 /// the recorded jobs understate the edges of the distribution by the margin.
 const SLACK: f64 = 0.1;
-/// How many standard errors of the estimate the margin covers.
+/// How many standard errors of the estimate the margin covers in the tail.
 const SIGMAS: f64 = 1.5;
+/// The same for the jobs that end inside the quiet window. Wider: a sample that happens to
+/// hold few short jobs puts the window past many of them, and the spans recorded in a long
+/// window lean towards its end, so the error feeds itself. bench-poll's learning samples
+/// found a p95 lag of 43 s with 1.5 (and the square root alone), 5.9 s with 2.0, 0.45 s over
+/// the loop with 2.5, at the cost of 5–25 % more requests on narrow distributions.
+const QUIET_SIGMAS: f64 = 2.5;
 /// Fewer recorded jobs than this (counting a typical length as worth this many) plan cold.
 pub(super) const MIN_JOBS: f64 = 8.0;
 /// How much a typical job length given by the caller spreads (natural log): a guess, not data.
@@ -244,7 +250,7 @@ fn search(cdf: &Cdf, config: &PollConfig, jobs: f64) -> Plan {
         let c = plan.cost(cdf, lag, slack);
         // As late as the loop at its 95th percentile, by the estimate. Then, at the lag plus
         // the slack, with what `jobs` jobs cannot tell: what the steady pace makes late is
-        // certain; jobs ending in the quiet window get a binomial margin, and the tail (where
+        // certain; jobs ending in the quiet window get a Poisson margin, and the tail (where
         // a few jobs stand for all) an upper bound on how many jobs lie beyond the back-off.
         let early = plan.early_check_ms.map_or(0.0, |e| cdf.at(e as f64));
         let quiet = (cdf.at(plan.quiet_ms as f64 - lag - slack) - early).max(0.0);
@@ -254,9 +260,17 @@ fn search(cdf: &Cdf, config: &PollConfig, jobs: f64) -> Plan {
         let steady = ((pace - lag - slack) / pace).max(0.0) * (to - from);
         let tail = (c.later - steady - quiet).max(0.0);
         let beyond = (jobs * (1.0 - to)).max(1e-9);
+        // Counts, not shares: a few jobs in the quiet window stand for many more. An upper
+        // bound on a Poisson count from `k` seen (square-root scale: k + z√k + z²/4), whose
+        // floor for none seen takes at most a quarter of the late share, so that a typical
+        // length given as a guess (worth MIN_JOBS jobs) still plans a quiet window.
+        let upper = |share: f64| {
+            let k = (jobs * share).max(0.0);
+            let z = QUIET_SIGMAS;
+            (k + z * k.sqrt() + (z * z / 4.0).min(jobs * LATE_SHARE / 4.0)) / jobs
+        };
         let sure = steady
-            + quiet
-            + z * (quiet * (1.0 - quiet) / jobs).sqrt()
+            + upper(quiet)
             + tail * (beyond + z * beyond.sqrt() + z * z) / beyond;
         (c.late <= LATE_SHARE && sure <= LATE_SHARE).then_some(c.checks)
     };
