@@ -269,9 +269,7 @@ fn search(cdf: &Cdf, config: &PollConfig, jobs: f64) -> Plan {
             let z = QUIET_SIGMAS;
             (k + z * k.sqrt() + (z * z / 4.0).min(jobs * LATE_SHARE / 4.0)) / jobs
         };
-        let sure = steady
-            + upper(quiet)
-            + tail * (beyond + z * beyond.sqrt() + z * z) / beyond;
+        let sure = steady + upper(quiet) + tail * (beyond + z * beyond.sqrt() + z * z) / beyond;
         (c.late <= LATE_SHARE && sure <= LATE_SHARE).then_some(c.checks)
     };
     // The widest pace that fits (the late share grows with it), and its cost.
