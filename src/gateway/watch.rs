@@ -8,11 +8,13 @@
 //! length after its creation or its last callback. A completed job gives back its kind and the
 //! span of ages it completed in, for the model.
 
+use std::cell::RefCell;
+
 use serde_json::Value;
 
 use super::Record;
 use crate::model::State;
-use crate::poll::{Action, JobKey, JobLengths, PollConfig, Schedule};
+use crate::poll::{Action, Histogram, JobKey, JobLengths, Plan, PollConfig, Schedule};
 
 /// A job still running this long after its creation is ended as failed.
 pub const GIVE_UP_MS: u64 = 24 * 3600 * 1000;
@@ -150,12 +152,36 @@ fn start(
 ) -> (Schedule, Option<Vec<u64>>) {
     let (created, now) = (w.created_ms, w.now_ms);
     let Some(lengths) = lengths else {
-        return (Schedule::new(config.clone(), created, now, created), None);
+        return (
+            Schedule::planned(config.clone(), cold_plan(config), created, now, created),
+            None,
+        );
     };
     let key = job_key(record);
     let plan = lengths.plan(&key, config);
     let schedule = Schedule::planned(config.clone(), plan, created, now, created);
     (schedule, lengths.quantiles(&key, &SHARES))
+}
+
+thread_local! {
+    /// Cold plans by configuration: the same search each time otherwise, on every create
+    /// (about a millisecond), for one of a handful of configurations (upstream, typical length).
+    static COLD: RefCell<Vec<(PollConfig, Plan)>> = const { RefCell::new(Vec::new()) };
+}
+
+/// What `Schedule::new` plans from (no lengths learned).
+fn cold_plan(config: &PollConfig) -> Plan {
+    COLD.with_borrow_mut(|cache| {
+        if let Some((_, plan)) = cache.iter().find(|(c, _)| c == config) {
+            return *plan;
+        }
+        let plan = Plan::from_lengths(&Histogram::default(), config);
+        if cache.len() >= 16 {
+            cache.clear();
+        }
+        cache.push((config.clone(), plan));
+        plan
+    })
 }
 
 fn restore(config: &PollConfig, saved: &str) -> Option<(Schedule, Option<Vec<u64>>)> {
@@ -268,6 +294,19 @@ mod tests {
             model.record(&job_key(r), length_ms - 500, length_ms);
         }
         model
+    }
+
+    #[test]
+    fn a_cold_plan_kept_is_the_plan_made_afresh() {
+        for (kind, typical) in [(ProviderKind::Luma, Some(600_000)), (ProviderKind::Apiframe, None)] {
+            let r = record(kind, State::Queued);
+            let c = config(&r, typical);
+            for now in [1_000, 2_000] {
+                let w = watch(now, None, typical, true);
+                let fresh = Schedule::new(c.clone(), 0, now, 0).save();
+                assert_eq!(start(&r, &w, &c, None).0.save(), fresh, "{kind:?} at {now}");
+            }
+        }
     }
 
     #[test]

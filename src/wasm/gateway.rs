@@ -1,5 +1,8 @@
 //! The gateway's decisions for the Worker's few lines of JS (see worker/src/index.js).
 
+use std::cell::RefCell;
+use std::rc::Rc;
+
 use js_sys::{Array, Object};
 use wasm_bindgen::prelude::*;
 
@@ -276,8 +279,7 @@ pub fn record_watch(
     observed: bool,
 ) -> Result<JsValue, JsValue> {
     let r: Record = from_js(&record).map_err(|e| JsValue::from_str(&e))?;
-    // A model that does not read plans cold: the gateway's own store wrote it.
-    let lengths = model.and_then(|m| JobLengths::decode(&m).ok());
+    let lengths = model.and_then(learned);
     let w = gateway::Watch {
         created_ms: created_ms as u64,
         heard_ms: heard_ms.map(|h| h as u64),
@@ -285,7 +287,7 @@ pub fn record_watch(
         typical_job_ms: typical_job_ms.map(|t| t as u64),
         callbacks,
     };
-    let step = gateway::watch_step(&r, &w, saved.as_deref(), lengths.as_ref(), observed);
+    let step = gateway::watch_step(&r, &w, saved.as_deref(), lengths.as_deref(), observed);
     let at = match step.next {
         gateway::Next::PollAt(t) => t as f64,
         gateway::Next::Done => -1.0,
@@ -303,6 +305,25 @@ pub fn record_watch(
         set(&o, "learned", &learned);
     }
     Ok(o.into())
+}
+
+thread_local! {
+    /// The model last read, decoded: the same text comes with every job until a job of the
+    /// shard completes, and its plans are kept inside it (see `JobLengths::plan`).
+    static MODEL: RefCell<Option<(String, Rc<JobLengths>)>> = const { RefCell::new(None) };
+}
+
+/// The model `text`, decoded once per text; `None` (plan cold) when it does not read: the
+/// gateway's own store wrote it.
+fn learned(text: String) -> Option<Rc<JobLengths>> {
+    MODEL.with_borrow_mut(|cached| {
+        if let Some((_, lengths)) = cached.as_ref().filter(|(t, _)| *t == text) {
+            return Some(lengths.clone());
+        }
+        let lengths = Rc::new(JobLengths::decode(&text).ok()?);
+        *cached = Some((text, lengths.clone()));
+        Some(lengths)
+    })
 }
 
 /// The time (ms) a running job is expected to take still, from what its last watch step

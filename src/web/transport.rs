@@ -6,6 +6,7 @@
 
 use gloo_net::http::{Method as GlooMethod, Request, RequestBuilder, Response};
 use js_sys::{Function, Promise, Reflect};
+#[cfg(not(feature = "gateway"))]
 use serde::Serialize;
 use wasm_bindgen::{JsCast, JsValue};
 use wasm_bindgen_futures::JsFuture;
@@ -45,7 +46,7 @@ impl Transport for FetchTransport {
     async fn send(&self, req: HttpRequest) -> Result<HttpResponse, TransportError> {
         let controller = AbortController::new().map_err(|e| js_error(&e))?;
         let request = build(&req, &controller)?;
-        let _abort_on_drop = AbortOnDrop(controller);
+        let mut abort_on_drop = AbortOnDrop(Some(controller));
         let timeout = async {
             match self.timeout_ms.filter(|t| t.is_finite()) {
                 Some(ms) => sleep(ms.max(0.0) as u64).await,
@@ -53,7 +54,12 @@ impl Transport for FetchTransport {
             }
         };
         match race(self.exchange(request), timeout).await {
-            Either::Left(outcome) => outcome,
+            Either::Left(outcome) => {
+                // Answered and read: nothing left to cancel (an abort would still build and
+                // dispatch its error for nothing).
+                abort_on_drop.0 = None;
+                outcome
+            }
             Either::Right(()) => Err(TransportError {
                 kind: TransportErrorKind::Timeout,
                 message: format!(
@@ -67,11 +73,13 @@ impl Transport for FetchTransport {
 
 /// Aborts the request when the send ends for any reason: a finished request ignores it, an
 /// unfinished one (timed out, or dropped because the caller aborted) is cancelled.
-struct AbortOnDrop(AbortController);
+struct AbortOnDrop(Option<AbortController>);
 
 impl Drop for AbortOnDrop {
     fn drop(&mut self) {
-        self.0.abort();
+        if let Some(c) = &self.0 {
+            c.abort();
+        }
     }
 }
 
@@ -94,7 +102,20 @@ fn build(req: &HttpRequest, controller: &AbortController) -> Result<Request, Tra
     built.map_err(gloo_error)
 }
 
+/// A body as JSON text, written by serde_json where the build has it (the gateway's), without
+/// making it a JS value first.
+#[cfg(feature = "gateway")]
+fn json_text(body: &Value) -> Result<JsValue, TransportError> {
+    serde_json::to_string(body)
+        .map(|t| JsValue::from_str(&t))
+        .map_err(|e| TransportError {
+            kind: TransportErrorKind::Connect,
+            message: format!("the request body could not be written: {e}"),
+        })
+}
+
 /// A body as JSON text, written by the JS engine from the value serde-wasm-bindgen made.
+#[cfg(not(feature = "gateway"))]
 fn json_text(body: &Value) -> Result<JsValue, TransportError> {
     let fail = |m: String| TransportError {
         kind: TransportErrorKind::Connect,
@@ -135,18 +156,29 @@ async fn read(response: Response) -> Result<HttpResponse, TransportError> {
         .filter_map(|name| found.get(name).map(|v| (name.to_string(), v)))
         .collect();
     let text = response.text().await.map_err(gloo_error)?;
-    let body = match js_sys::JSON::parse(&text) {
+    Ok(HttpResponse {
+        status,
+        headers,
+        body: parse(text),
+    })
+}
+
+/// The answer's text parsed by serde_json where the build has it (the gateway's), rather than by
+/// the JS engine and then walked value by value into Rust.
+#[cfg(feature = "gateway")]
+fn parse(text: String) -> Body {
+    Body::from_bytes(text.as_bytes())
+}
+
+#[cfg(not(feature = "gateway"))]
+fn parse(text: String) -> Body {
+    match js_sys::JSON::parse(&text) {
         Ok(parsed) => match serde_wasm_bindgen::from_value::<Value>(parsed) {
             Ok(v) => Body::Json(v),
             Err(_) => Body::Text(text),
         },
         Err(_) => Body::Text(text),
-    };
-    Ok(HttpResponse {
-        status,
-        headers,
-        body,
-    })
+    }
 }
 
 fn gloo_error(e: gloo_net::Error) -> TransportError {

@@ -13,9 +13,24 @@ const MAX_BODY = 64 * 1024;
 /** The body as text, refused (413) past MAX_BODY bytes without reading further. */
 async function readBody(request) {
   const tooLarge = refuse(413, `The request body is over ${MAX_BODY} bytes`);
-  if (Number(request.headers.get("content-length")) > MAX_BODY) throw tooLarge;
+  const length = request.headers.get("content-length");
+  if (Number(length) > MAX_BODY) throw tooLarge;
   if (!request.body) return "";
-  const reader = request.body.getReader();
+  // A declared length within the limit bounds what the runtime reads: one native read, without
+  // a JS turn per chunk. A body of unknown length is read chunk by chunk, to stop at the limit.
+  const bytes = /^\d+$/.test(length ?? "") ? new Uint8Array(await request.arrayBuffer()) : await readCapped(request.body, tooLarge);
+  if (bytes.byteLength > MAX_BODY) throw tooLarge;
+  try {
+    return utf8.decode(bytes);
+  } catch {
+    throw refuse(400, "The request body is not UTF-8 JSON");
+  }
+}
+
+const utf8 = new TextDecoder("utf-8", { fatal: true });
+
+async function readCapped(body, tooLarge) {
+  const reader = body.getReader();
   const chunks = [];
   let size = 0;
   for (;;) {
@@ -30,11 +45,7 @@ async function readBody(request) {
   }
   const bytes = new Uint8Array(size);
   chunks.reduce((at, c) => (bytes.set(c, at), at + c.byteLength), 0);
-  try {
-    return new TextDecoder("utf-8", { fatal: true }).decode(bytes);
-  } catch {
-    throw refuse(400, "The request body is not UTF-8 JSON");
-  }
+  return bytes;
 }
 
 const sha256 = async (text) =>
@@ -51,7 +62,8 @@ async function ask(env, shard, path, init) {
   }
 }
 
-const relay = (r, cors) => new Response(r.body, { status: r.status, headers: [...r.headers, ...cors] });
+/** The shard's answer, with the CORS headers; as it is when there are none (no copy of it). */
+const relay = (r, cors) => (cors.length ? new Response(r.body, { status: r.status, headers: [...r.headers, ...cors] }) : r);
 const notFound = (cors) => json(404, { detail: "Generation not found" }, cors);
 
 async function create(request, env, config, caller, shards, origin, cors) {
@@ -125,6 +137,14 @@ async function callback(request, env, config, route) {
   return relay(await ask(env, shard, `/callback?id=${route.id}`, { method: "POST", body }), []);
 }
 
+/** A caller's shard names, made once per isolate (callers are the configured tokens: few). */
+const shardNames = new Map();
+function shardsOf(caller) {
+  let names = shardNames.get(caller.id);
+  if (!names) shardNames.set(caller.id, (names = Array.from({ length: caller.shards }, (_, i) => g.gatewayShardName(caller.id, i))));
+  return names;
+}
+
 /** The checked configuration, read once per `env` (an isolate's settings do not change under it). */
 const configs = new WeakMap();
 function configOf(env) {
@@ -145,7 +165,9 @@ export default {
     const url = new URL(request.url);
     if (env.GATEWAY_METER === "1" && url.pathname === "/__meter") return json(200, { ...meter, wasm_bytes: wasmBytes() });
     meter.worker_requests++;
-    const cors = g.gatewayCors(request.headers.get("origin") ?? undefined, config.origins);
+    // Without an Origin (servers, SDKs) there is nothing to allow.
+    const origin = request.headers.get("origin");
+    const cors = origin === null ? [] : g.gatewayCors(origin, config.origins);
     try {
       let route, routeError;
       try {
@@ -159,7 +181,7 @@ export default {
       // The token first: without one, nobody learns anything about the routes.
       const caller = g.gatewayCaller(request.headers.get("authorization") ?? undefined, config.tokens, config.shards, config.limits);
       if (routeError) throw routeError;
-      const shards = Array.from({ length: caller.shards }, (_, i) => g.gatewayShardName(caller.id, i));
+      const shards = shardsOf(caller);
       const own = (id) => {
         const shard = g.gatewayShardOf(id);
         return shard && shards.includes(shard) ? shard : null;
