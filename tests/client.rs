@@ -207,8 +207,14 @@ fn invalid_and_unsupported_requests_send_nothing() {
 }
 
 #[test]
-fn extending_a_parent_known_to_be_unfinished_is_refused_locally() {
-    let (s, c) = setup(vec![gen(ID, "dreaming")]);
+fn extending_a_parent_seen_unfinished_is_left_to_the_provider() {
+    // Seen dreaming; it may have completed since without this client looking, and the
+    // provider's own refusal is what the caller gets if not.
+    let refusal = ok(
+        400,
+        json!({ "detail": "only a completed generation can be extended" }),
+    );
+    let (s, c) = setup(vec![gen(ID, "dreaming"), refusal]);
     let cl = client(ProviderKind::Luma, &s, &c, 2);
     block_on(cl.get(ID)).unwrap();
     let e = block_on(cl.extend(&ExtendRequest {
@@ -217,8 +223,8 @@ fn extending_a_parent_known_to_be_unfinished_is_refused_locally() {
         ..Default::default()
     }))
     .unwrap_err();
-    assert_eq!(e.issues[0].field, "generationId");
-    assert_eq!(s.sent.borrow().len(), 1);
+    assert_eq!(e.code, ErrorCode::InvalidRequest);
+    assert_eq!(s.sent.borrow().len(), 2);
 }
 
 #[test]
@@ -492,4 +498,37 @@ fn without_an_answer_about_its_upstream_the_gateway_decides() {
         block_on(client.generate(&flash)).unwrap();
         assert_eq!(s.sent.borrow().len(), asks);
     }
+}
+
+#[test]
+fn a_long_lived_client_remembers_a_bounded_number_of_states() {
+    use std::cell::RefCell;
+    use std::rc::Rc;
+    let id = |i: usize| format!("{:08x}-10e7-4dae-af0b-263ab4ac45f9", i);
+    let mut answers: Vec<Answer> = (0..10_000).map(|i| gen(&id(i), "completed")).collect();
+    answers.extend((10_000..20_001).map(|i| gen(&id(i), "dreaming")));
+    let (s, c) = setup(answers);
+    let known = Rc::new(RefCell::new(Default::default()));
+    let client = Client::with_known(
+        Provider::new(ProviderKind::Luma, "k", None),
+        &s,
+        &c,
+        ClientOptions {
+            max_retries: 0,
+            seed: 1,
+            typical_job_ms: None,
+        },
+        known.clone(),
+    );
+    for i in 0..10_001 {
+        block_on(client.get(&id(i))).unwrap();
+    }
+    // The ended jobs made room: only the newest is left.
+    assert_eq!(known.borrow().len(), 1);
+    for i in 10_001..20_001 {
+        block_on(client.get(&id(i))).unwrap();
+    }
+    // 10,001 running jobs: at the bound, all are forgotten and the newest kept.
+    assert_eq!(known.borrow().len(), 1);
+    assert!(known.borrow().contains_key(&id(20_000)));
 }

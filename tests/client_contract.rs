@@ -254,6 +254,17 @@ fn extend_is_refused_for_a_failed_parent_and_sent_for_a_completed_one() {
     };
     assert_eq!(block_on(cl.extend(&req)).unwrap().id, ID);
     assert_eq!(s.sent.borrow().len(), 2);
+
+    // Seen queued (at its create), completed since without this client looking: it is sent.
+    let child = "22222222-2222-4222-8222-222222222222";
+    let (s, c) = (
+        script(vec![gen(other, "queued"), gen(child, "queued")]),
+        Clock::default(),
+    );
+    let cl = client(ProviderKind::Luma, &s, &c, 2);
+    block_on(cl.get(other)).unwrap();
+    assert_eq!(block_on(cl.extend(&req)).unwrap().id, child);
+    assert_eq!(s.sent.borrow().len(), 2);
 }
 
 #[test]

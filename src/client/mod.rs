@@ -82,6 +82,8 @@ pub type Started = HashMap<String, (u64, JobKey)>;
 
 /// Last known state per generation id, shared by the clients of one caller.
 pub type Known = HashMap<String, State>;
+/// Generations whose state a client remembers at most.
+const KNOWN_MAX: usize = 10_000;
 
 pub struct Client<T, C> {
     provider: Provider,
@@ -144,11 +146,12 @@ impl<T: Transport, C: Timer> Client<T, C> {
         Ok(g)
     }
 
-    /// Refuses locally to extend a parent this client has seen unfinished or failed.
+    /// Refuses locally to extend a parent this client has seen failed. An unfinished one may
+    /// have completed since (a webhook, another client), so the provider decides.
     pub async fn extend(&self, req: &ExtendRequest) -> Result<Generation, Error> {
         let http = self.provider.extend(req)?;
         let parent = self.known.borrow().get(&req.generation_id).copied();
-        if let Some(state) = parent.filter(|s| *s != State::Completed) {
+        if let Some(state) = parent.filter(|s| *s == State::Failed) {
             let issue = Issue {
                 field: "generationId".into(),
                 rule: "parent_state".into(),
@@ -302,6 +305,14 @@ impl<T: Transport, C: Timer> Client<T, C> {
 
     fn remember(&self, g: &Generation) {
         let mut known = self.known.borrow_mut();
+        if known.len() >= KNOWN_MAX && !known.contains_key(&g.id) {
+            // A client that lives for millions of jobs (a server's, the gateway's) keeps flat
+            // memory: ended jobs go first; a forgotten id is only asked about again.
+            known.retain(|_, s| !s.is_terminal());
+            if known.len() >= KNOWN_MAX {
+                known.clear();
+            }
+        }
         let state = known.get(&g.id).map_or(g.state, |s| s.advance(g.state));
         known.insert(g.id.clone(), state);
     }

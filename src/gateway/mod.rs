@@ -14,7 +14,7 @@ mod watch;
 pub use config::Config;
 pub use record::Record;
 pub use route::{route, Route};
-pub use shard::{callback_secret, merge, new_id, shard_name, shard_of};
+pub use shard::{callback_secret, merge, new_id, sha256_hex, shard_name, shard_of};
 pub use translate::{upstream_request, Translated, UpstreamRequest, UpstreamRules};
 pub use watch::{
     job_key, remaining as expected_remaining_ms, step as watch_step, Next, Step, Watch, GIVE_UP_MS,

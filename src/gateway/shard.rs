@@ -14,6 +14,12 @@ fn hex(bytes: &[u8]) -> String {
     bytes.iter().map(|b| format!("{b:02x}")).collect()
 }
 
+/// SHA-256 of `text`, lowercase hex: which shard an Idempotency-Key lands on, and the
+/// fingerprint of the body it was first sent with.
+pub fn sha256_hex(text: &str) -> String {
+    hex(&Sha256::digest(text.as_bytes()))
+}
+
 /// The name of the caller's shard `i` (`xxxxxxxx-xxxx`), the prefix of every id it holds.
 pub fn shard_name(caller: &str, i: u32) -> String {
     let digest = Sha256::digest(format!("shard:{caller}:{i}").as_bytes());
@@ -79,6 +85,15 @@ pub fn merge(pages: Vec<Vec<ListKey>>, offset: usize, limit: usize) -> (Vec<Stri
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn sha256_hex_is_the_standard_digest() {
+        assert_eq!(
+            sha256_hex("abc"),
+            "ba7816bf8f01cfea414140de5dae2223b00361a396177a9cb410ff61f20015ad"
+        );
+        assert_eq!(sha256_hex("").len(), 64);
+    }
 
     #[test]
     fn ids_name_their_shard_and_look_like_uuids() {

@@ -298,7 +298,10 @@ mod tests {
 
     #[test]
     fn a_cold_plan_kept_is_the_plan_made_afresh() {
-        for (kind, typical) in [(ProviderKind::Luma, Some(600_000)), (ProviderKind::Apiframe, None)] {
+        for (kind, typical) in [
+            (ProviderKind::Luma, Some(600_000)),
+            (ProviderKind::Apiframe, None),
+        ] {
             let r = record(kind, State::Queued);
             let c = config(&r, typical);
             for now in [1_000, 2_000] {

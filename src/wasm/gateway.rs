@@ -349,6 +349,13 @@ pub fn lengths_record(model: Option<String>, reports: JsValue) -> String {
     lengths.encode()
 }
 
+/// SHA-256 of `text` as lowercase hex: an Idempotency-Key's shard and a create body's
+/// fingerprint, computed in place rather than through two awaited `crypto.subtle` calls.
+#[wasm_bindgen(js_name = gatewaySha256)]
+pub fn gateway_sha256(text: &str) -> String {
+    gateway::sha256_hex(text)
+}
+
 /// The name of the caller's shard `i`.
 #[wasm_bindgen(js_name = gatewayShardName)]
 pub fn gateway_shard_name(caller: &str, i: u32) -> String {

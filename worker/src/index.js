@@ -48,9 +48,6 @@ async function readCapped(body, tooLarge) {
   return bytes;
 }
 
-const sha256 = async (text) =>
-  [...new Uint8Array(await crypto.subtle.digest("SHA-256", new TextEncoder().encode(text)))].map((b) => b.toString(16).padStart(2, "0")).join("");
-
 /** A shard's answer. An overloaded or failing object is a 429 or 503 with Retry-After, never a bare 5xx. */
 async function ask(env, shard, path, init) {
   try {
@@ -80,9 +77,9 @@ async function create(request, env, config, caller, shards, origin, cors) {
   }
   const t = g.gatewayTranslate(body, config.upstream, ids, MAX_BODY, config.upstreamModel);
   // One key always lands on one shard, where racing twins meet.
-  const pick = key ? parseInt((await sha256(key)).slice(0, 8), 16) : Math.floor(Math.random() * 2 ** 32);
+  const pick = key ? parseInt(g.gatewaySha256(key).slice(0, 8), 16) : Math.floor(Math.random() * 2 ** 32);
   const shard = shards[pick % shards.length];
-  const job = { shard, caller: caller.id, limits: caller.limits, shardCount: shards.length, kind: t.kind, request: t.request, parent: t.parent, echo: t.echo, origin, key, hash: key && (await sha256(body)) };
+  const job = { shard, caller: caller.id, limits: caller.limits, shardCount: shards.length, kind: t.kind, request: t.request, parent: t.parent, echo: t.echo, origin, key, hash: key && g.gatewaySha256(body) };
   let r;
   try {
     r = await ask(env, shard, "/create", { method: "POST", body: JSON.stringify(job) });
