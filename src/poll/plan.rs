@@ -89,9 +89,11 @@ impl Plan {
     /// learned plan beats it.
     pub fn from_lengths(lengths: &Histogram, config: &PollConfig) -> Plan {
         let mut h = lengths.clone();
+        let mut guessed = false;
         if let Some(typical) = config.typical_job_ms.filter(|t| *t > 0) {
             if h.total() < MIN_JOBS {
                 h.add_lognormal(typical as f64, SEED_SIGMA, MIN_JOBS);
+                guessed = true;
             }
         }
         let jobs = h.total();
@@ -102,7 +104,7 @@ impl Plan {
         let Some(cdf) = Cdf::new(&h.smoothed(SMOOTHING * jobs.powf(-0.2))) else {
             return Plan::cold(config);
         };
-        search(&cdf, config, jobs)
+        search(&cdf, config, jobs, guessed)
     }
 
     /// The first planned check at or after `age_ms`.
@@ -233,7 +235,7 @@ pub struct Cost {
 /// The cheapest plan of the family on `cdf` whose late share, with a margin for an estimate
 /// from `jobs` jobs, is within the plain loop's. First the quiet window alone, finely; then
 /// back-off in the tail, around the best quiet windows found.
-fn search(cdf: &Cdf, config: &PollConfig, jobs: f64) -> Plan {
+fn search(cdf: &Cdf, config: &PollConfig, jobs: f64, guessed: bool) -> Plan {
     let cold = Plan::cold(config);
     // A plain loop asks every pace + round trip, and sees 5 % of its jobs later than 95 % of that.
     let period = (cold.pace_ms + config.round_trip_ms) as f64;
@@ -260,16 +262,19 @@ fn search(cdf: &Cdf, config: &PollConfig, jobs: f64) -> Plan {
         let steady = ((pace - lag - slack) / pace).max(0.0) * (to - from);
         let tail = (c.later - steady - quiet).max(0.0);
         let beyond = (jobs * (1.0 - to)).max(1e-9);
-        // Counts, not shares: a few jobs in the quiet window stand for many more. An upper
-        // bound on a Poisson count from `k` seen (square-root scale: k + z√k + z²/4), whose
-        // floor for none seen takes at most a quarter of the late share, so that a typical
-        // length given as a guess (worth MIN_JOBS jobs) still plans a quiet window.
-        let upper = |share: f64| {
-            let k = (jobs * share).max(0.0);
-            let z = QUIET_SIGMAS;
-            (k + z * k.sqrt() + (z * z / 4.0).min(jobs * LATE_SHARE / 4.0)) / jobs
+        // Recorded jobs in the quiet window: counts, not shares, since a few stand for many
+        // more. An upper bound on a Poisson count from `k` seen (square-root scale: k + z√k +
+        // z²/4), whose floor for none seen takes at most a quarter of the late share, so that
+        // a few dozen jobs still plan a window. A typical length is a guess, not a sample:
+        // the binomial margin of a share.
+        let in_quiet = if guessed {
+            quiet + z * (quiet * (1.0 - quiet) / jobs).sqrt()
+        } else {
+            let k = jobs * quiet;
+            let zq = QUIET_SIGMAS;
+            (k + zq * k.sqrt() + (zq * zq / 4.0).min(jobs * LATE_SHARE / 4.0)) / jobs
         };
-        let sure = steady + upper(quiet) + tail * (beyond + z * beyond.sqrt() + z * z) / beyond;
+        let sure = steady + in_quiet + tail * (beyond + z * beyond.sqrt() + z * z) / beyond;
         (c.late <= LATE_SHARE && sure <= LATE_SHARE).then_some(c.checks)
     };
     // The widest pace that fits (the late share grows with it), and its cost.

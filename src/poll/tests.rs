@@ -452,3 +452,25 @@ mod properties {
         }
     }
 }
+
+#[test]
+fn a_few_short_jobs_recorded_stand_for_more_in_the_quiet_window() {
+    // 200 jobs, six of them short (100–250 s), the rest 300 s to 30 min: a sample whose
+    // lower tail is thinner than the distribution's can be. Four in the quiet window could
+    // well be ten of 200: the window ends before the fifth shortest (the share margin alone
+    // put it past all six).
+    let mut model = JobLengths::new();
+    let mut rng = Rng::new(5);
+    let short = [100_000u64, 150_000, 180_000, 200_000, 230_000, 250_000];
+    for i in 0..200 {
+        let d = if i % 33 == 0 && i / 33 < 6 {
+            short[i / 33]
+        } else {
+            300_000 + (rng.next_f64() * 1_500_000.0) as u64
+        };
+        model.record(&key(), d.saturating_sub(3_000), d + 100);
+    }
+    let plan = model.plan(&key(), &PollConfig::for_provider(ProviderKind::Luma));
+    assert!(plan.anchored, "learned: {plan:?}");
+    assert!(plan.quiet_ms < 230_000, "{plan:?}");
+}
