@@ -86,6 +86,18 @@ export function cases(LumaClient, LumaError, srv, runtime) {
       const { error: typo } = await rejects(client("ok").generate({ prompt: "a jellyfish", aspect_ratio: "16:9" }), "invalid_request", "typo");
       expect(typo.issues[0].field === "request.aspect_ratio" && typo.issues[0].rule === "unknown", JSON.stringify(typo.issues));
     },
+    async "extend refuses a parent seen failed before sending; one seen unfinished is sent"() {
+      const failed = client("failed");
+      await failed.get(ID);
+      const before = await count("failed");
+      const { error } = await rejects(failed.extend({ generationId: ID, prompt: "more" }), "invalid_request", "failed parent");
+      expect(error.issues?.[0]?.field === "generationId" && error.issues[0].rule === "parent_state", JSON.stringify(error.issues));
+      expect((await count("failed")) === before, "the extension was sent");
+      // Seen dreaming, it may have completed since: the provider decides.
+      const dreaming = client("dreaming");
+      await dreaming.get(ID);
+      expect((await dreaming.extend({ generationId: ID, prompt: "more" })).state === "queued", "not sent");
+    },
     // 4. Hot loops.
     async "a 429 with Retry-After: 0 cannot make wait() hammer"() {
       const before = await count("r429");

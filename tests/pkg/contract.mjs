@@ -49,6 +49,7 @@ async function scenario(name, req, path, body) {
     return [200, { generations: list }];
   }
   if (name === "dreaming") return [200, generation(id, "dreaming")];
+  if (name === "failed") return [200, { ...generation(id, "failed"), failure_reason: "Job failed" }];
   if (name === "old") return [200, generation(id, "dreaming", Date.now() - 100_000)];
   if (name === "steps") {
     const n = (seen.get(id) ?? 0) + 1;
