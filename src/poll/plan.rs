@@ -18,11 +18,11 @@ const LATE_SHARE: f64 = 0.05;
 const SLACK: f64 = 0.1;
 /// How many standard errors of the estimate the margin covers in the tail.
 const SIGMAS: f64 = 1.5;
-/// The same for the jobs that end inside the quiet window. Wider: a sample that happens to
-/// hold few short jobs puts the window past many of them, and the spans recorded in a long
-/// window lean towards its end, so the error feeds itself. bench-poll's learning samples
-/// found a p95 lag of 43 s with 1.5 (and the square root alone), 5.9 s with 2.0, 0.45 s over
-/// the loop with 2.5, at the cost of 5–25 % more requests on narrow distributions.
+/// The same for the recorded jobs that end inside the quiet window. Wider: a sample that
+/// happens to hold few short jobs puts the window past many of them, and the spans recorded in
+/// a long window lean towards its end, so the error feeds itself. Over bench-poll's learning
+/// samples the worst p95 lag was 41 s over the loop's with a 1.5 σ share margin, 5.9 s with
+/// this bound at 2.0 and 0.45 s at 2.5, for up to 15 % more requests on narrow distributions.
 const QUIET_SIGMAS: f64 = 2.5;
 /// Fewer recorded jobs than this (counting a typical length as worth this many) plan cold.
 pub(super) const MIN_JOBS: f64 = 8.0;
