@@ -71,8 +71,8 @@ impl Transport for FetchTransport {
     }
 }
 
-/// Aborts the request when the send ends for any reason: a finished request ignores it, an
-/// unfinished one (timed out, or dropped because the caller aborted) is cancelled.
+/// Aborts the request when the send ends unfinished (timed out, or dropped because the caller
+/// aborted); a request answered and read is disarmed first.
 struct AbortOnDrop(Option<AbortController>);
 
 impl Drop for AbortOnDrop {

@@ -9,7 +9,6 @@ export { LearnedLengths } from "./lengths.js";
 
 const MAX_BODY = 64 * 1024;
 
-
 /** The body as text, refused (413) past MAX_BODY bytes without reading further. */
 async function readBody(request) {
   const tooLarge = refuse(413, `The request body is over ${MAX_BODY} bytes`);
