@@ -38,7 +38,7 @@ test-wasm:
 ## then the client's contract off the happy path, in Node and Chromium, on a scripted server.
 test-pkg: pkg
 	scripts/install-tools.sh browser npm
-	scripts/with-emulator.sh node tests/pkg/check.mjs
+	scripts/with-emulator.sh scripts/mf-node.sh tests/pkg/check.mjs
 	node tests/pkg/contract.mjs
 
 ## Both registries would take the package as it is.
@@ -50,12 +50,12 @@ publish-check: pkg
 test-e2e: pkg
 	scripts/install-tools.sh browser npm
 	worker/build.sh
-	scripts/with-emulator.sh node tests/e2e/demo.test.mjs
+	scripts/with-emulator.sh scripts/mf-node.sh tests/e2e/demo.test.mjs
 
 ## The gateway in workerd against the emulator: every upstream, security, the lumaai SDK.
 test-gateway: pkg
 	worker/build.sh
-	scripts/with-emulator.sh node --test worker/test/gateway.test.mjs worker/test/shards.test.mjs worker/test/contract.test.mjs worker/test/orphans.test.mjs worker/test/learning.test.mjs
+	scripts/with-emulator.sh scripts/mf-node.sh --test worker/test/gateway.test.mjs worker/test/shards.test.mjs worker/test/contract.test.mjs worker/test/orphans.test.mjs worker/test/learning.test.mjs
 
 ## Luma's official luma-agents Python SDK, unmodified (PyPI, a venv of its own), against the emulator.
 test-sdk-agents:
@@ -65,28 +65,28 @@ test-sdk-agents:
 ## The gateway's cost per job (Cloudflare's prices), create latency beside a bare proxy, callback lag.
 bench-gateway:
 	worker/build.sh
-	scripts/with-emulator.sh node benches/gateway.mjs
+	scripts/with-emulator.sh scripts/mf-node.sh benches/gateway.mjs
 
 ## A 10-minute mixed load with upstream faults, watching workerd's memory (SOAK_SECONDS to change).
 soak-gateway:
 	worker/build.sh
-	scripts/with-emulator.sh node benches/soak-gateway.mjs
+	scripts/with-emulator.sh scripts/mf-node.sh benches/soak-gateway.mjs
 
 ## 500 jobs from our client through the gateway with 20 % faults on both sides (gateway-chaos).
 bench-chaos: pkg
 	worker/build.sh
-	scripts/with-emulator.sh node benches/gateway-chaos.mjs
+	scripts/with-emulator.sh scripts/mf-node.sh benches/gateway-chaos.mjs
 
 ## Bursts of 1,000 and 3,000 concurrent jobs from one token, five runs each (gateway-load).
 bench-load: pkg
 	worker/build.sh
-	scripts/with-emulator.sh node benches/gateway-load.mjs
+	scripts/with-emulator.sh scripts/mf-node.sh benches/gateway-load.mjs
 
 ## The lumaai SDK with its default retries, 100 creates while half the upstream creates fail
 ## ambiguously (sdk-dup).
 bench-sdk-dup:
 	worker/build.sh
-	scripts/with-emulator.sh node benches/sdk-dup.mjs
+	scripts/with-emulator.sh scripts/mf-node.sh benches/sdk-dup.mjs
 
 ## The demo: the package, the emulator at a human speed and the page, on 127.0.0.1.
 demo: tools

@@ -20,7 +20,7 @@ done
 [ -n "${url:-}" ] || { echo "the emulator did not start" >&2; exit 1; }
 port=${DEMO_PORT:-8080}
 (exec 3<>/dev/tcp/127.0.0.1/$port) 2>/dev/null && port=0   # taken: pick a free one
-node www/serve.mjs --emulator "$url" --port "$port" --gateway &
+scripts/mf-node.sh www/serve.mjs --emulator "$url" --port "$port" --gateway &
 pids+=($!)
 echo "emulator: $url (luma, aimlapi, apiframe, gptge); Ctrl-C stops the demo"
 wait

@@ -15,7 +15,7 @@ assert.ok(emulator, "run under scripts/with-emulator.sh");
 const admin = (path, body) => fetch(`${emulator}/__emulator/${path}`, { method: "POST", body: JSON.stringify(body) });
 await admin("config", { job_ms: 1500 });
 
-const server = spawn("node", [join(root, "www/serve.mjs"), "--emulator", emulator, "--port", "0", "--typical-job-ms", "1500", "--gateway"], { stdio: ["ignore", "pipe", "inherit"] });
+const server = spawn(process.execPath, [join(root, "www/serve.mjs"), "--emulator", emulator, "--port", "0", "--typical-job-ms", "1500", "--gateway"], { stdio: ["ignore", "pipe", "inherit"] });
 const pageUrl = await new Promise((resolve, reject) => {
   server.stdout.on("data", (d) => { const m = String(d).match(/demo: (\S+)/); if (m) resolve(m[1]); });
   server.once("exit", () => reject(new Error("the static server exited")));
