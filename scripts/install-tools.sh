@@ -42,7 +42,7 @@ if want python; then
 fi
 
 if want node22; then
-  # Miniflare, the local workerd harness, needs Node 22 since 4.20260507; its older releases reset
+  # Miniflare, the local workerd harness, needs Node 22 since 4.20260430; its older releases reset
   # connections under bench-load's bursts (docs/design.md). The system Node stays the one the
   # package is tested on; this one only drives Miniflare (scripts/mf-node.sh). Pinned, from the
   # npm registry's platform packages.

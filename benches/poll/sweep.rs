@@ -272,14 +272,17 @@ impl Worst {
 fn naive(sample: &[u64]) -> Plan {
     let mut sorted = sample.to_vec();
     sorted.sort_unstable();
-    let loop_p95 = figures(
-        &sorted
+    oracle(&sorted, loop_figures(&sorted).p95_lag)
+}
+
+/// The plain 3-second loop on `jobs`.
+fn loop_figures(jobs: &[u64]) -> Figures {
+    figures(
+        &jobs
             .iter()
             .map(|&d| run_fixed(d, LOOP_SLEEP_MS))
             .collect::<Vec<_>>(),
     )
-    .p95_lag;
-    oracle(&sorted, loop_p95)
 }
 
 pub fn sweep() {
@@ -296,12 +299,7 @@ pub fn sweep() {
     for (n, family) in families().into_iter().enumerate() {
         let seed = 1000 * n as u64;
         let jobs = family.sample(JOBS, seed + 1);
-        let fixed = figures(
-            &jobs
-                .iter()
-                .map(|&d| run_fixed(d, LOOP_SLEEP_MS))
-                .collect::<Vec<_>>(),
-        );
+        let fixed = loop_figures(&jobs);
         let cold = figures(
             &jobs
                 .iter()
@@ -319,13 +317,7 @@ pub fn sweep() {
         let warm = warm_on(0);
         let mut search = family.sample(SEARCH, seed + 3);
         search.sort_unstable();
-        let search_p95 = figures(
-            &search
-                .iter()
-                .map(|&d| run_fixed(d, LOOP_SLEEP_MS))
-                .collect::<Vec<_>>(),
-        )
-        .p95_lag;
+        let search_p95 = loop_figures(&search).p95_lag;
         let exact_config = PollConfig {
             jitter: 0.0,
             ..config()
@@ -349,16 +341,13 @@ pub fn sweep() {
             );
         };
         add(&mut worst, 0, &warm);
+        for k in 1..learn_samples() {
+            add(&mut worst, k, &warm_on(k));
+        }
         for k in 0..learn_samples() {
-            if k > 0 {
-                add(&mut worst, k, &warm_on(k));
-            }
             let sample = family.sample(LEARN, learn_seed(seed, k));
-            add(
-                &mut unguarded,
-                k,
-                &run_plan(naive(&sample), &exact_config, &jobs),
-            );
+            let plan = naive(&sample);
+            add(&mut unguarded, k, &run_plan(plan, &exact_config, &jobs));
         }
         println!(
             "{:<22} | {} | {} | {} | {} | {:.1}",
