@@ -59,7 +59,10 @@ impl<T: Transport, C: Timer> Client<T, C> {
         &self,
         problems: impl Fn(&UpstreamRules) -> Option<Vec<Issue>>,
     ) -> Result<(), Error> {
-        if every_upstream_takes(|rules| problems(rules).is_none()) {
+        // Only a gateway has an upstream to ask about; a provider checks its own rules.
+        if self.provider.kind != ProviderKind::Gateway
+            || every_upstream_takes(|rules| problems(rules).is_none())
+        {
             return Ok(());
         }
         match self

@@ -6,23 +6,30 @@ use wasm_bindgen_futures::JsFuture;
 use web_sys::AbortSignal;
 
 /// Resolves when `signal` aborts (at once if it already has); its listener is removed on drop.
-/// Without a signal it never resolves.
+/// Without a signal it never resolves, and costs nothing: no promise, no callbacks.
 pub struct Aborted {
     signal: Option<AbortSignal>,
     listener: Option<Function>,
     /// The promise's `resolve`, called on drop: a `JsFuture` whose promise never settles keeps
     /// its callbacks and state alive in wasm memory for good (they hold each other until then).
     settle: Option<Function>,
-    fired: JsFuture,
+    fired: Option<JsFuture>,
 }
 
 impl Aborted {
     pub fn new(signal: Option<AbortSignal>) -> Aborted {
+        let Some(s) = signal else {
+            return Aborted {
+                signal: None,
+                listener: None,
+                settle: None,
+                fired: None,
+            };
+        };
         let mut listener = None;
         let mut settle = None;
         let promise = Promise::new(&mut |resolve, _reject| {
             settle = Some(resolve.clone());
-            let Some(s) = &signal else { return };
             if s.aborted() {
                 let _ = resolve.call0(&JsValue::UNDEFINED);
             } else if s
@@ -33,15 +40,20 @@ impl Aborted {
             }
         });
         Aborted {
-            signal,
+            signal: Some(s),
             listener,
             settle,
-            fired: JsFuture::from(promise),
+            fired: Some(JsFuture::from(promise)),
         }
     }
 
     pub async fn wait(mut self) {
-        let _ = (&mut self.fired).await;
+        match &mut self.fired {
+            Some(fired) => {
+                let _ = fired.await;
+            }
+            None => std::future::pending().await,
+        }
     }
 }
 
