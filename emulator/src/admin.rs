@@ -95,6 +95,7 @@ pub fn handle(app: &App, req: &Request) -> Response {
                             .created
                             .elapsed()
                             .saturating_sub(Duration::from_millis(1));
+                        app.timing_changed.notify_waiters();
                         ok()
                     }
                     None => Response::json(404, &json!({ "detail": "no such job" })),

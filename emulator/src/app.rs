@@ -74,6 +74,8 @@ pub struct Inner {
 pub struct App {
     inner: Arc<Mutex<Inner>>,
     pub clips: Arc<Vec<Clip>>,
+    /// Rung when a job's timing changes (admin `/complete`), for the callback watchers.
+    pub timing_changed: Arc<tokio::sync::Notify>,
 }
 
 /// What a create asks for, once a protocol module has validated it.
@@ -114,6 +116,7 @@ impl App {
         App {
             inner: Arc::new(Mutex::new(inner)),
             clips: Arc::new(clips),
+            timing_changed: Arc::new(tokio::sync::Notify::new()),
         }
     }
 

@@ -33,10 +33,17 @@ fn milestone(job: &Job, now: Instant) -> (Phase, u32) {
     (phase, quarter)
 }
 
+/// Calls the job's receiver back at each milestone. It sleeps until the next one rather than
+/// waking every few milliseconds: a bench keeps thousands of hour-long jobs open, and their
+/// watchers took a share of the CPU the code under test runs on.
 pub fn watch(app: App, id: String) {
     tokio::spawn(async move {
         let mut last = None;
         loop {
+            // Listening before the job is read, so a change in between still wakes it.
+            let changed = app.timing_changed.notified();
+            tokio::pin!(changed);
+            changed.as_mut().enable();
             let Some(job) = app.job(&id) else { return };
             let Some(callback) = job.callback.clone() else {
                 return;
@@ -50,10 +57,15 @@ pub fn watch(app: App, id: String) {
                     deliver(&app, &callback.url, callback.secret.as_deref(), &body).await;
                 }
             }
-            if matches!(m.0, Phase::Completed | Phase::Failed) {
+            let Some(next) = job.next_milestone(now) else {
                 return;
+            };
+            // A millisecond past it, so the job has surely moved on when read again.
+            let at = tokio::time::Instant::from_std(next) + Duration::from_millis(1);
+            tokio::select! {
+                _ = tokio::time::sleep_until(at) => {}
+                _ = changed => {}
             }
-            tokio::time::sleep(Duration::from_millis(20)).await;
         }
     });
 }

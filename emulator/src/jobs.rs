@@ -101,6 +101,22 @@ impl Job {
         }
     }
 
+    /// When a callback receiver next has something to hear (see `callbacks::milestone`): the
+    /// start of dreaming, an APIFRAME quarter of it, or the end; `None` once terminal.
+    pub fn next_milestone(&self, now: Instant) -> Option<Instant> {
+        let start = self.created + self.length.mul_f64(0.15);
+        let end = self.created + self.length;
+        match self.phase(now) {
+            Phase::Queued => Some(start),
+            Phase::Dreaming if self.protocol == Protocol::Apiframe => {
+                let quarter = ((self.progress(now) * 4.0) as u32 + 1).min(4);
+                Some(start + (end - start).mul_f64(f64::from(quarter) / 4.0))
+            }
+            Phase::Dreaming => Some(end),
+            Phase::Completed | Phase::Failed => None,
+        }
+    }
+
     /// 0..1 through dreaming.
     pub fn progress(&self, now: Instant) -> f64 {
         let t = now.saturating_duration_since(self.created).as_secs_f64();

@@ -147,3 +147,29 @@ fn callbacks_can_be_switched_off() {
     );
     assert!(rx.recv_timeout(Duration::from_millis(1200)).is_err());
 }
+
+#[test]
+fn a_job_completed_by_the_admin_calls_back_at_once() {
+    // An hour-long job: its watcher sleeps until dreaming starts (9 minutes in), and the
+    // admin's `/complete` must wake it.
+    let e = Emulator::with_args(&["--admin", "--job-ms", "3600000"]);
+    let (url, rx) = listener(vec![]);
+    let created = e.bearer(
+        "POST",
+        "/dream-machine/v1/generations/video",
+        Some(&json!({ "model": "ray-2", "prompt": "A long one", "callback_url": url }).to_string()),
+    );
+    let id = created.json()["id"].as_str().unwrap().to_string();
+    assert!(
+        rx.recv_timeout(Duration::from_millis(300)).is_err(),
+        "queued: nothing to tell yet"
+    );
+    e.admin(&format!("complete/{id}"), json!({}));
+    let (_, body) = rx
+        .recv_timeout(Duration::from_secs(5))
+        .expect("a callback soon after the admin completed the job");
+    assert_eq!(
+        (body["id"].as_str(), body["state"].as_str()),
+        (Some(id.as_str()), Some("completed"))
+    );
+}
