@@ -88,9 +88,14 @@ pub struct Job {
 }
 
 impl Job {
+    /// How long after its creation the job starts dreaming: the first 15 % of its length.
+    fn queued_for(&self) -> Duration {
+        self.length.mul_f64(0.15)
+    }
+
     pub fn phase(&self, now: Instant) -> Phase {
         let t = now.saturating_duration_since(self.created);
-        if t < self.length.mul_f64(0.15) {
+        if t < self.queued_for() {
             Phase::Queued
         } else if self.failure.is_some() {
             Phase::Failed
@@ -104,7 +109,7 @@ impl Job {
     /// When a callback receiver next has something to hear (see `callbacks::milestone`): the
     /// start of dreaming, an APIFRAME quarter of it, or the end; `None` once terminal.
     pub fn next_milestone(&self, now: Instant) -> Option<Instant> {
-        let start = self.created + self.length.mul_f64(0.15);
+        let start = self.created + self.queued_for();
         let end = self.created + self.length;
         match self.phase(now) {
             Phase::Queued => Some(start),
@@ -120,7 +125,7 @@ impl Job {
     /// 0..1 through dreaming.
     pub fn progress(&self, now: Instant) -> f64 {
         let t = now.saturating_duration_since(self.created).as_secs_f64();
-        let start = self.length.as_secs_f64() * 0.15;
+        let start = self.queued_for().as_secs_f64();
         ((t - start) / (self.length.as_secs_f64() - start).max(1e-9)).clamp(0.0, 1.0)
     }
 

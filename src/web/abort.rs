@@ -7,60 +7,58 @@ use web_sys::AbortSignal;
 
 /// Resolves when `signal` aborts (at once if it already has); its listener is removed on drop.
 /// Without a signal it never resolves, and costs nothing: no promise, no callbacks.
-pub struct Aborted {
-    signal: Option<AbortSignal>,
+pub struct Aborted(Option<Armed>);
+
+/// A signal's promise and what undoes it.
+struct Armed {
+    signal: AbortSignal,
     listener: Option<Function>,
     /// The promise's `resolve`, called on drop: a `JsFuture` whose promise never settles keeps
     /// its callbacks and state alive in wasm memory for good (they hold each other until then).
     settle: Option<Function>,
-    fired: Option<JsFuture>,
+    fired: JsFuture,
 }
 
 impl Aborted {
     pub fn new(signal: Option<AbortSignal>) -> Aborted {
-        let Some(s) = signal else {
-            return Aborted {
-                signal: None,
-                listener: None,
-                settle: None,
-                fired: None,
-            };
-        };
-        let mut listener = None;
-        let mut settle = None;
-        let promise = Promise::new(&mut |resolve, _reject| {
-            settle = Some(resolve.clone());
-            if s.aborted() {
-                let _ = resolve.call0(&JsValue::UNDEFINED);
-            } else if s
-                .add_event_listener_with_callback("abort", &resolve)
-                .is_ok()
-            {
-                listener = Some(resolve);
+        Aborted(signal.map(|signal| {
+            let (mut listener, mut settle) = (None, None);
+            let promise = Promise::new(&mut |resolve, _reject| {
+                settle = Some(resolve.clone());
+                if signal.aborted() {
+                    let _ = resolve.call0(&JsValue::UNDEFINED);
+                } else if signal
+                    .add_event_listener_with_callback("abort", &resolve)
+                    .is_ok()
+                {
+                    listener = Some(resolve);
+                }
+            });
+            Armed {
+                signal,
+                listener,
+                settle,
+                fired: JsFuture::from(promise),
             }
-        });
-        Aborted {
-            signal: Some(s),
-            listener,
-            settle,
-            fired: Some(JsFuture::from(promise)),
-        }
+        }))
     }
 
     pub async fn wait(mut self) {
-        match &mut self.fired {
-            Some(fired) => {
-                let _ = fired.await;
+        match &mut self.0 {
+            Some(armed) => {
+                let _ = (&mut armed.fired).await;
             }
             None => std::future::pending().await,
         }
     }
 }
 
-impl Drop for Aborted {
+impl Drop for Armed {
     fn drop(&mut self) {
-        if let (Some(s), Some(l)) = (&self.signal, self.listener.take()) {
-            let _ = s.remove_event_listener_with_callback("abort", l.unchecked_ref());
+        if let Some(l) = self.listener.take() {
+            let _ = self
+                .signal
+                .remove_event_listener_with_callback("abort", l.unchecked_ref());
         }
         if let Some(resolve) = self.settle.take() {
             let _ = resolve.call0(&JsValue::UNDEFINED);
