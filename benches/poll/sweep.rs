@@ -10,6 +10,9 @@ use crate::sim::{figures, normal, run, run_default, run_fixed, Figures, Hints, R
 
 const JOBS: usize = 10_000;
 const LEARN: usize = 200;
+/// Jobs learned before warm is measured again, to show what more jobs buy (the table's sample
+/// is the first 200 of these).
+const LEARN_MORE: [usize; 2] = [500, 1_000];
 /// The aim: warm within this many times the oracle's requests.
 const ORACLE_AIM: f64 = 1.15;
 const SEARCH: usize = 20_000;
@@ -98,15 +101,24 @@ pub fn run_plan(plan: Plan, config: &PollConfig, jobs: &[u64]) -> Figures {
 /// Learns from `learn` as a client would (each job planned from what came before), then
 /// returns the plan it has at the end.
 pub fn learn(learn: &[u64]) -> Plan {
+    learn_until(learn, &[learn.len()])[0]
+}
+
+/// [`learn`], with the plan it has after each of `counts` jobs (ascending).
+fn learn_until(learn: &[u64], counts: &[usize]) -> Vec<Plan> {
     let (config, key) = (config(), key());
     let mut model = JobLengths::new();
+    let mut plans = Vec::new();
     for (i, &d) in learn.iter().enumerate() {
         let s = Schedule::planned(config.clone(), model.plan(&key, &config), 0, 0, i as u64);
         if let Some((from, to)) = run(s, ProviderKind::Luma, Hints::None, d, i as u64).span {
             model.record(&key, from, to);
         }
+        if counts.contains(&(i + 1)) {
+            plans.push(model.plan(&key, &config));
+        }
     }
-    model.plan(&key, &config)
+    plans
 }
 
 /// Checks sent by `plan` (jitter aside) at these ages, as `Schedule` sends them: the next
@@ -136,14 +148,26 @@ fn exact(plan: &Plan, sorted: &[u64], lag_ms: u64) -> (f64, usize) {
 
 /// The cheapest plan of the family whose p95 lag on `sorted` is at most `p95_ms`.
 fn oracle(sorted: &[u64], p95_ms: u64) -> Plan {
+    let quiets: Vec<u64> = [
+        0.0, 0.0025, 0.005, 0.01, 0.015, 0.02, 0.025, 0.03, 0.04, 0.05, 0.06,
+    ]
+    .iter()
+    .map(|&q| if q == 0.0 { 100 } else { quantile(sorted, q) })
+    .collect();
+    oracle_from(sorted, p95_ms, &quiets)
+}
+
+fn quantile(sorted: &[u64], q: f64) -> u64 {
+    sorted[((sorted.len() as f64 * q) as usize).min(sorted.len() - 1)]
+}
+
+/// [`oracle`] with its quiet window ending at one of these ages.
+fn oracle_from(sorted: &[u64], p95_ms: u64, quiets_ms: &[u64]) -> Plan {
     let config = config();
     let allowed = sorted.len() - sorted.len() * 95 / 100 - 1;
-    let quantile = |q: f64| sorted[((sorted.len() as f64 * q) as usize).min(sorted.len() - 1)];
+    let quantile = |q: f64| quantile(sorted, q);
     let mut best: Option<(f64, Plan)> = None;
-    for q in [
-        0.0, 0.0025, 0.005, 0.01, 0.015, 0.02, 0.025, 0.03, 0.04, 0.05, 0.06,
-    ] {
-        let quiet_ms = if q == 0.0 { 100 } else { quantile(q) };
+    for &quiet_ms in quiets_ms {
         for b in [1.0, 0.995, 0.99, 0.985, 0.98, 0.97, 0.96, 0.95, 0.93, 0.9] {
             let backoff_from_ms = if b >= 1.0 { u64::MAX } else { quantile(b) };
             let factors: &[f64] = if b >= 1.0 {
@@ -301,6 +325,8 @@ pub fn sweep() {
     // Where warm is over 1.15x the oracle: how far the oracle's quiet window reaches into the
     // jobs, and how few of the learned jobs stand for that reach.
     let mut over_aim = Vec::new();
+    let counts: Vec<usize> = [LEARN].into_iter().chain(LEARN_MORE).collect();
+    let mut by_count: Vec<Worst> = counts.iter().map(|_| Worst::default()).collect();
     for (n, family) in families().into_iter().enumerate() {
         let seed = 1000 * n as u64;
         let jobs = family.sample(JOBS, seed + 1);
@@ -319,9 +345,12 @@ pub fn sweep() {
                 &jobs,
             )
         };
-        // The table's sample, learned once: its plan's quiet window is printed below too.
-        let learned = family.sample(LEARN, learn_seed(seed, 0));
-        let warm_plan = learn(&learned);
+        // The table's sample, learned once: its plan's quiet window is printed below too, and
+        // it goes on learning to show what more jobs buy.
+        let longer = family.sample(LEARN_MORE[LEARN_MORE.len() - 1], learn_seed(seed, 0));
+        let learned = &longer[..LEARN];
+        let plans = learn_until(&longer, &counts);
+        let warm_plan = plans[0];
         let warm = run_plan(warm_plan, &config(), &jobs);
         let mut search = family.sample(SEARCH, seed + 3);
         search.sort_unstable();
@@ -338,8 +367,12 @@ pub fn sweep() {
                 100.0 * jobs.iter().filter(|d| **d < quiet).count() as f64 / jobs.len() as f64
             };
             let below = learned.iter().filter(|d| **d < best_plan.quiet_ms).count();
+            // The oracle held to warm's quiet window: how much of the gap is where it ends.
+            let held = oracle_from(&search, search_p95, &[warm_plan.quiet_ms]);
+            let held =
+                run_plan(held, &exact_config, &jobs).requests_per_job / best.requests_per_job;
             over_aim.push(format!(
-                "{}: warm {ratio:.3}x the oracle; the oracle's quiet window ends where {:.1} % of the jobs have ended ({below} of the {LEARN} learned), warm's where {:.1} % have",
+                "{}: warm {ratio:.3}x the oracle; the oracle's quiet window ends where {:.1} % of the jobs have ended ({below} of the {LEARN} learned), warm's where {:.1} % have; the oracle held to warm's window {held:.3}x",
                 family.name(), share(best_plan.quiet_ms), share(warm_plan.quiet_ms)
             ));
         }
@@ -361,6 +394,10 @@ pub fn sweep() {
             );
         };
         add(&mut worst, 0, &warm);
+        add(&mut by_count[0], 0, &warm);
+        for (to, plan) in by_count.iter_mut().zip(&plans).skip(1) {
+            add(to, 0, &run_plan(*plan, &config(), &jobs));
+        }
         for k in 1..learn_samples() {
             add(&mut worst, k, &warm_on(k));
         }
@@ -392,6 +429,28 @@ pub fn sweep() {
             );
         }
     }
+    let mut learning = (String::new(), String::new());
+    for (count, w) in counts.iter().zip(&by_count) {
+        if let (Some(p95), Some(ratio)) = (&w.p95_over_ms, &w.vs_oracle) {
+            println!(
+                "warm after {count:>5} jobs (the table's sample, learning on): requests vs oracle worst {:.3} ({}), {} of {} families over 1.15; worst p95 over the loop {} ms ({})",
+                ratio.0, ratio.1, w.ratio_misses(), w.ratios.len(), p95.0, p95.1
+            );
+            let sep = if learning.0.is_empty() { "" } else { "," };
+            learning.0 += &format!("{sep}{:.3}", ratio.0);
+            learning.1 += &format!("{sep}{}", p95.0);
+        }
+    }
+    println!(
+        "poll-learning: jobs={} worst_warm_vs_oracle={} worst_warm_p95_over_fixed_ms={}",
+        counts
+            .iter()
+            .map(|c| c.to_string())
+            .collect::<Vec<_>>()
+            .join(","),
+        learning.0,
+        learning.1
+    );
     if let (Some(p95), Some(ratio)) = (&worst.p95_over_ms, &worst.vs_oracle) {
         println!(
             "poll-sweep-samples: learning_samples={} worst_warm_p95_over_fixed_ms={} worst_warm_vs_oracle={:.3}",

@@ -232,6 +232,12 @@ pub struct Cost {
     pub later: f64,
 }
 
+/// An upper bound on a Poisson count of which `k` were seen, `z` standard errors out on the
+/// square-root scale, where its error is even: (√k + z/2)².
+fn poisson_upper(k: f64, z: f64) -> f64 {
+    k + z * k.sqrt() + z * z / 4.0
+}
+
 /// The cheapest plan of the family on `cdf` whose late share, with a margin for an estimate
 /// from `jobs` jobs, is within the plain loop's. First the quiet window alone, finely; then
 /// back-off in the tail, around the best quiet windows found.
@@ -253,7 +259,8 @@ fn search(cdf: &Cdf, config: &PollConfig, jobs: f64, guessed: bool) -> Plan {
         // As late as the loop at its 95th percentile, by the estimate. Then, at the lag plus
         // the slack, with what `jobs` jobs cannot tell: what the steady pace makes late is
         // certain; jobs ending in the quiet window get a Poisson margin, and the tail (where
-        // a few jobs stand for all) an upper bound on how many jobs lie beyond the back-off.
+        // a few jobs stand for all) the same Poisson bound on how many jobs lie beyond the
+        // back-off.
         let early = plan.early_check_ms.map_or(0.0, |e| cdf.at(e as f64));
         let quiet = (cdf.at(plan.quiet_ms as f64 - lag - slack) - early).max(0.0);
         let from = cdf.at(plan.quiet_ms as f64);
@@ -263,18 +270,17 @@ fn search(cdf: &Cdf, config: &PollConfig, jobs: f64, guessed: bool) -> Plan {
         let tail = (c.later - steady - quiet).max(0.0);
         let beyond = (jobs * (1.0 - to)).max(1e-9);
         // Recorded jobs in the quiet window: counts, not shares, since a few stand for many
-        // more. An upper bound on a Poisson count from `k` seen (square-root scale: k + z√k +
-        // z²/4), whose floor for none seen takes at most a quarter of the late share, so that
-        // a few dozen jobs still plan a window. A typical length is a guess, not a sample:
+        // more. The Poisson bound, whose floor for none seen (z²/4) takes at most a quarter of
+        // the late share, so that a few dozen jobs still plan a window. A typical length is a guess, not a sample:
         // the binomial margin of a share.
         let in_quiet = if guessed {
             quiet + z * (quiet * (1.0 - quiet) / jobs).sqrt()
         } else {
             let k = jobs * quiet;
             let zq = QUIET_SIGMAS;
-            (k + zq * k.sqrt() + (zq * zq / 4.0).min(jobs * LATE_SHARE / 4.0)) / jobs
+            (poisson_upper(k, zq) - (zq * zq / 4.0 - jobs * LATE_SHARE / 4.0).max(0.0)) / jobs
         };
-        let sure = steady + in_quiet + tail * (beyond + z * beyond.sqrt() + z * z) / beyond;
+        let sure = steady + in_quiet + tail * poisson_upper(beyond, z) / beyond;
         (c.late <= LATE_SHARE && sure <= LATE_SHARE).then_some(c.checks)
     };
     // The widest pace that fits (the late share grows with it), and its cost.
