@@ -474,3 +474,26 @@ fn a_few_short_jobs_recorded_stand_for_more_in_the_quiet_window() {
     assert!(plan.anchored, "learned: {plan:?}");
     assert!(plan.quiet_ms < 230_000, "{plan:?}");
 }
+
+#[test]
+fn a_heavy_tail_backs_off_before_its_two_longest_jobs() {
+    // 200 jobs of 30 s and up with a Pareto tail (index 1.5): the longest run for tens of
+    // minutes, and checking those every 3 s is most of the requests a plain pace would send.
+    // A Poisson bound with four times its floor on the few jobs past the back-off kept this
+    // sample from backing off at all.
+    let mut model = JobLengths::new();
+    let mut rng = Rng::new(11);
+    let mut lengths = Vec::new();
+    for _ in 0..200 {
+        let d = (30_000.0 / rng.next_f64().max(1e-12).powf(1.0 / 1.5)) as u64;
+        lengths.push(d);
+        model.record(&key(), d.saturating_sub(3_000), d + 100);
+    }
+    lengths.sort_unstable();
+    let plan = model.plan(&key(), &PollConfig::for_provider(ProviderKind::Luma));
+    assert!(plan.backoff_factor > 1.0, "{plan:?}");
+    assert!(
+        plan.backoff_from_ms < lengths[198],
+        "before the two longest: {plan:?}"
+    );
+}
