@@ -339,19 +339,21 @@ pub fn sweep() {
                 .map(|(i, &d)| run_default(ProviderKind::Luma, Hints::None, d, i as u64))
                 .collect::<Vec<_>>(),
         );
-        let warm_on = |k| {
-            run_plan(
-                learn(&family.sample(LEARN, learn_seed(seed, k))),
-                &config(),
-                &jobs,
-            )
+        // The first learning samples go on learning, to show what more jobs buy; the first is
+        // the table's, whose plan's quiet window is printed below too.
+        let longest = LEARN_MORE[LEARN_MORE.len() - 1];
+        let learned_more: Vec<Vec<Plan>> = (0..LEARN_MORE_SAMPLES)
+            .map(|k| learn_until(&family.sample(longest, learn_seed(seed, k)), &counts))
+            .collect();
+        let warm_on = |k: u64| {
+            let plan = learned_more.get(k as usize).map_or_else(
+                || learn(&family.sample(LEARN, learn_seed(seed, k))),
+                |plans| plans[0],
+            );
+            run_plan(plan, &config(), &jobs)
         };
-        // The table's sample, learned once: its plan's quiet window is printed below too, and
-        // it goes on learning to show what more jobs buy.
-        let longer = family.sample(LEARN_MORE[LEARN_MORE.len() - 1], learn_seed(seed, 0));
-        let learned = &longer[..LEARN];
-        let plans = learn_until(&longer, &counts);
-        let warm_plan = plans[0];
+        let learned = family.sample(LEARN, learn_seed(seed, 0));
+        let warm_plan = learned_more[0][0];
         let warm = run_plan(warm_plan, &config(), &jobs);
         let mut search = family.sample(SEARCH, seed + 3);
         search.sort_unstable();
@@ -395,17 +397,9 @@ pub fn sweep() {
             );
         };
         add(&mut worst, 0, &warm);
-        for k in 0..LEARN_MORE_SAMPLES {
-            let more;
-            let plans = if k == 0 {
-                &plans
-            } else {
-                let longer = family.sample(LEARN_MORE[LEARN_MORE.len() - 1], learn_seed(seed, k));
-                more = learn_until(&longer, &counts);
-                &more
-            };
+        for (k, plans) in learned_more.iter().enumerate() {
             for (to, plan) in by_count.iter_mut().zip(plans) {
-                add(to, k, &run_plan(*plan, &config(), &jobs));
+                add(to, k as u64, &run_plan(*plan, &config(), &jobs));
             }
         }
         for k in 1..learn_samples() {

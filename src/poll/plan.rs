@@ -271,14 +271,15 @@ fn search(cdf: &Cdf, config: &PollConfig, jobs: f64, guessed: bool) -> Plan {
         let beyond = (jobs * (1.0 - to)).max(1e-9);
         // Recorded jobs in the quiet window: counts, not shares, since a few stand for many
         // more. The Poisson bound, whose floor for none seen (z²/4) takes at most a quarter of
-        // the late share, so that a few dozen jobs still plan a window. A typical length is a guess, not a sample:
-        // the binomial margin of a share.
+        // the late share, so that a few dozen jobs still plan a window. A typical length is a
+        // guess, not a sample: the binomial margin of a share.
         let in_quiet = if guessed {
             quiet + z * (quiet * (1.0 - quiet) / jobs).sqrt()
         } else {
             let k = jobs * quiet;
             let zq = QUIET_SIGMAS;
-            (poisson_upper(k, zq) - (zq * zq / 4.0 - jobs * LATE_SHARE / 4.0).max(0.0)) / jobs
+            let floor_capped = k + zq * k.sqrt() + jobs * LATE_SHARE / 4.0;
+            poisson_upper(k, zq).min(floor_capped) / jobs
         };
         let sure = steady + in_quiet + tail * poisson_upper(beyond, z) / beyond;
         (c.late <= LATE_SHARE && sure <= LATE_SHARE).then_some(c.checks)
