@@ -1,10 +1,16 @@
 //! The polling schedule in virtual time: 10,000 simulated jobs per situation, against a fixed
 //! 3-second loop. Run with `make bench-poll`; the last line is machine-readable.
 
+#[path = "poll/family.rs"]
+mod family;
+#[path = "poll/oracle.rs"]
+mod oracle;
 #[path = "poll/sim.rs"]
 mod sim;
 #[path = "poll/sweep.rs"]
 mod sweep;
+#[path = "poll/warm.rs"]
+mod warm;
 
 use luma_extend::poll::Rng;
 use luma_extend::ProviderKind;
@@ -48,7 +54,7 @@ fn main() {
     );
     let nohint = sim(ProviderKind::Luma, Hints::None);
     // After 200 jobs of the same kind (other draws of the same distribution).
-    let learned = sweep::run_plan(sweep::learn(&durations(43)[..200]), &sweep::config(), &jobs);
+    let learned = warm::run_plan(warm::learn(&durations(43)[..200]), &warm::config(), &jobs);
     // The Agents API gives no hints either: the no-hint schedule, so its figures equal luma's.
     let agents = sim(ProviderKind::LumaAgents, Hints::None);
     let gptge = sim(ProviderKind::Gptge, Hints::EstimateSeconds);

@@ -3,10 +3,13 @@
 //! measured on 10,000 fresh ones), and an oracle: the best plan of the same quiet–pace–back-off
 //! family for the true distribution, found by search, at the 3-second loop's p95 lag.
 
-use luma_extend::poll::{JobKey, JobLengths, Plan, PollConfig, Rng, Schedule};
+use luma_extend::poll::{Plan, PollConfig};
 use luma_extend::ProviderKind;
 
-use crate::sim::{figures, normal, run, run_default, run_fixed, Figures, Hints, RTT_MS};
+use crate::family::{families, Family};
+use crate::oracle::{loop_figures, naive, oracle, oracle_from, same_requests_loop};
+use crate::sim::{figures, run_default, Figures, Hints};
+use crate::warm::{config, learn, learn_until, run_plan};
 
 const JOBS: usize = 10_000;
 const LEARN: usize = 200;
@@ -17,217 +20,6 @@ const LEARN_MORE_SAMPLES: u64 = 3;
 /// The aim: warm within this many times the oracle's requests.
 const ORACLE_AIM: f64 = 1.15;
 const SEARCH: usize = 20_000;
-const LOOP_SLEEP_MS: u64 = 3_000;
-
-#[derive(Clone, Copy)]
-enum Family {
-    LogNormal {
-        median_s: f64,
-        sigma: f64,
-    },
-    /// Shape 3, mean 120 s.
-    Gamma,
-    /// Half 25 s, half 180 s jobs (each ±15 %), as one account running two models.
-    Mix,
-    /// Pareto, 30 s and up, tail index 1.5.
-    Pareto,
-}
-
-impl Family {
-    fn name(self) -> String {
-        match self {
-            Family::LogNormal { median_s, sigma } => format!("lognormal {median_s} s σ{sigma}"),
-            Family::Gamma => "gamma k3 mean 120 s".into(),
-            Family::Mix => "mix 25 s / 180 s".into(),
-            Family::Pareto => "pareto 30 s α1.5".into(),
-        }
-    }
-
-    fn draw(self, rng: &mut Rng) -> u64 {
-        let s = match self {
-            Family::LogNormal { median_s, sigma } => median_s * (sigma * normal(rng)).exp(),
-            Family::Gamma => -40.0 * (1..=3).map(|_| rng.next_f64().max(1e-12).ln()).sum::<f64>(),
-            Family::Mix => {
-                let median = if rng.next_f64() < 0.5 { 25.0 } else { 180.0 };
-                median * (0.15 * normal(rng)).exp()
-            }
-            Family::Pareto => 30.0 / rng.next_f64().max(1e-12).powf(1.0 / 1.5),
-        };
-        ((s * 1000.0) as u64).max(1)
-    }
-
-    fn sample(self, n: usize, seed: u64) -> Vec<u64> {
-        let mut rng = Rng::new(seed);
-        (0..n).map(|_| self.draw(&mut rng)).collect()
-    }
-}
-
-fn families() -> Vec<Family> {
-    let mut out = Vec::new();
-    for median_s in [10.0, 30.0, 110.0, 300.0, 900.0] {
-        for sigma in [0.3, 0.9] {
-            out.push(Family::LogNormal { median_s, sigma });
-        }
-    }
-    out.extend([Family::Gamma, Family::Mix, Family::Pareto]);
-    out
-}
-
-pub fn config() -> PollConfig {
-    PollConfig::for_provider(ProviderKind::Luma)
-}
-
-fn key() -> JobKey {
-    JobKey::new(
-        ProviderKind::Luma,
-        Some("ray-2"),
-        Some("720p"),
-        Some("5s"),
-        false,
-    )
-}
-
-pub fn run_plan(plan: Plan, config: &PollConfig, jobs: &[u64]) -> Figures {
-    let outcomes: Vec<_> = jobs
-        .iter()
-        .enumerate()
-        .map(|(i, &d)| {
-            let s = Schedule::planned(config.clone(), plan, 0, 0, i as u64);
-            run(s, ProviderKind::Luma, Hints::None, d, i as u64)
-        })
-        .collect();
-    figures(&outcomes)
-}
-
-/// Learns from `learn` as a client would (each job planned from what came before), then
-/// returns the plan it has at the end.
-pub fn learn(learn: &[u64]) -> Plan {
-    learn_until(learn, &[learn.len()])[0]
-}
-
-/// [`learn`], with the plan it has after each of `counts` jobs (ascending).
-fn learn_until(learn: &[u64], counts: &[usize]) -> Vec<Plan> {
-    let (config, key) = (config(), key());
-    let mut model = JobLengths::new();
-    let mut plans = Vec::new();
-    for (i, &d) in learn.iter().enumerate() {
-        let s = Schedule::planned(config.clone(), model.plan(&key, &config), 0, 0, i as u64);
-        if let Some((from, to)) = run(s, ProviderKind::Luma, Hints::None, d, i as u64).span {
-            model.record(&key, from, to);
-        }
-        if counts.contains(&(i + 1)) {
-            plans.push(model.plan(&key, &config));
-        }
-    }
-    plans
-}
-
-/// Checks sent by `plan` (jitter aside) at these ages, as `Schedule` sends them: the next
-/// planned check at least the floor after each answer.
-fn send_ages(plan: &Plan, until: u64) -> Vec<u64> {
-    let mut out = vec![plan.next_check(0)];
-    while out[out.len() - 1] < until {
-        let answered = out[out.len() - 1] + RTT_MS;
-        out.push(plan.next_check(answered + plan.min_wait_ms));
-    }
-    out
-}
-
-/// (requests per job, jobs seen later than `lag_ms`) of `plan` on sorted `jobs`.
-fn exact(plan: &Plan, sorted: &[u64], lag_ms: u64) -> (f64, usize) {
-    let sends = send_ages(plan, sorted[sorted.len() - 1]);
-    let (mut k, mut requests, mut late) = (0usize, 0usize, 0usize);
-    for &d in sorted {
-        while sends[k] + RTT_MS / 2 < d {
-            k += 1;
-        }
-        requests += k + 1;
-        late += usize::from(sends[k] + RTT_MS - d > lag_ms);
-    }
-    (requests as f64 / sorted.len() as f64, late)
-}
-
-/// The cheapest plan of the family whose p95 lag on `sorted` is at most `p95_ms`.
-fn oracle(sorted: &[u64], p95_ms: u64) -> Plan {
-    let quiets: Vec<u64> = [
-        0.0, 0.0025, 0.005, 0.01, 0.015, 0.02, 0.025, 0.03, 0.04, 0.05, 0.06,
-    ]
-    .iter()
-    .map(|&q| if q == 0.0 { 100 } else { quantile(sorted, q) })
-    .collect();
-    oracle_from(sorted, p95_ms, &quiets)
-}
-
-fn quantile(sorted: &[u64], q: f64) -> u64 {
-    sorted[((sorted.len() as f64 * q) as usize).min(sorted.len() - 1)]
-}
-
-/// [`oracle`] with its quiet window ending at one of these ages.
-fn oracle_from(sorted: &[u64], p95_ms: u64, quiets_ms: &[u64]) -> Plan {
-    let config = config();
-    let allowed = sorted.len() - sorted.len() * 95 / 100 - 1;
-    let quantile = |q: f64| quantile(sorted, q);
-    let mut best: Option<(f64, Plan)> = None;
-    for &quiet_ms in quiets_ms {
-        for b in [1.0, 0.995, 0.99, 0.985, 0.98, 0.97, 0.96, 0.95, 0.93, 0.9] {
-            let backoff_from_ms = if b >= 1.0 { u64::MAX } else { quantile(b) };
-            let factors: &[f64] = if b >= 1.0 {
-                &[1.0]
-            } else {
-                &[1.1, 1.2, 1.35, 1.5, 1.75, 2.0]
-            };
-            for &backoff_factor in factors {
-                let plan = |pace_ms| Plan {
-                    early_check_ms: None,
-                    quiet_ms,
-                    pace_ms,
-                    backoff_from_ms,
-                    backoff_factor,
-                    max_interval_ms: config.max_interval_ms,
-                    min_wait_ms: config.min_wait_ms,
-                    anchored: true,
-                };
-                let (mut lo, mut hi) = (config.min_wait_ms, 4 * LOOP_SLEEP_MS);
-                if exact(&plan(lo), sorted, p95_ms).1 > allowed {
-                    continue;
-                }
-                while hi - lo > 10 {
-                    let mid = (lo + hi) / 2;
-                    if exact(&plan(mid), sorted, p95_ms).1 <= allowed {
-                        lo = mid;
-                    } else {
-                        hi = mid;
-                    }
-                }
-                let (requests, _) = exact(&plan(lo), sorted, p95_ms);
-                if best.is_none_or(|(r, _)| requests < r) {
-                    best = Some((requests, plan(lo)));
-                }
-            }
-        }
-    }
-    best.map_or_else(|| Plan::cold(&config), |(_, p)| p)
-}
-
-/// The interval of a plain loop that spends `requests` per job on `jobs`.
-fn same_requests_loop(jobs: &[u64], requests: f64) -> Figures {
-    let spend = |sleep| {
-        jobs.iter()
-            .map(|&d| f64::from(run_fixed(d, sleep).requests))
-            .sum::<f64>()
-            / jobs.len() as f64
-    };
-    let (mut lo, mut hi) = (1u64, 600_000u64);
-    while hi - lo > 1 {
-        let mid = (lo + hi) / 2;
-        if spend(mid) > requests {
-            lo = mid;
-        } else {
-            hi = mid;
-        }
-    }
-    figures(&jobs.iter().map(|&d| run_fixed(d, hi)).collect::<Vec<_>>())
-}
 
 fn cell(f: &Figures) -> String {
     let s = |ms: u64| ms as f64 / 1000.0;
@@ -292,176 +84,245 @@ impl Worst {
     }
 }
 
-/// The plan a planner without any margin would pick from a learning sample: the oracle's
-/// search run on the sample's own jobs, as if they were the distribution. How far it beats
-/// warm on requests, and how far its p95 lag strays on fresh jobs, shows what a margin for
-/// sampling error buys and costs at 200 jobs.
-fn naive(sample: &[u64]) -> Plan {
-    let mut sorted = sample.to_vec();
-    sorted.sort_unstable();
-    oracle(&sorted, loop_figures(&sorted).p95_lag)
+/// A family's fresh jobs and the yardsticks warm is held to on them.
+struct Yardsticks {
+    family: Family,
+    jobs: Vec<u64>,
+    fixed: Figures,
+    /// The oracle's search sample, sorted, and the loop's p95 lag on it.
+    search: Vec<u64>,
+    search_p95: u64,
+    best_plan: Plan,
+    best: Figures,
 }
 
-/// The plain 3-second loop on `jobs`.
-fn loop_figures(jobs: &[u64]) -> Figures {
-    figures(
-        &jobs
-            .iter()
-            .map(|&d| run_fixed(d, LOOP_SLEEP_MS))
-            .collect::<Vec<_>>(),
-    )
+/// The oracle runs without jitter: it is the best the plan family can do.
+fn exact_config() -> PollConfig {
+    PollConfig {
+        jitter: 0.0,
+        ..config()
+    }
 }
 
-pub fn sweep() {
-    println!();
-    let (mut worst, mut unguarded) = (Worst::default(), Worst::default());
-    println!("Out of sample: requests/job and lag p50/p95/p99/max in seconds, 10,000 jobs per family (no hints, luma)");
-    println!(
-        "{:<22} | {:^29} | {:^29} | {:^29} | {:^29} | same-req loop p95",
-        "family", "3 s loop", "ours cold", "ours warm (200 jobs)", "oracle"
-    );
-    let (mut dominated, mut cold_ratio, mut warm_over, mut warm_vs_oracle) =
-        (0, 0.0f64, i64::MIN, 0.0f64);
-    let mut warm_vs_fixed = Vec::new();
-    // Where warm is over 1.15x the oracle: how far the oracle's quiet window reaches into the
-    // jobs, and how few of the learned jobs stand for that reach.
-    let mut over_aim = Vec::new();
-    let counts: Vec<usize> = [LEARN].into_iter().chain(LEARN_MORE).collect();
-    let mut by_count: Vec<Worst> = counts.iter().map(|_| Worst::default()).collect();
-    for (n, family) in families().into_iter().enumerate() {
-        let seed = 1000 * n as u64;
+impl Yardsticks {
+    fn new(family: Family, seed: u64) -> Self {
         let jobs = family.sample(JOBS, seed + 1);
         let fixed = loop_figures(&jobs);
+        let mut search = family.sample(SEARCH, seed + 3);
+        search.sort_unstable();
+        let search_p95 = loop_figures(&search).p95_lag;
+        let best_plan = oracle(&search, search_p95);
+        let best = run_plan(best_plan, &exact_config(), &jobs);
+        Yardsticks {
+            family,
+            jobs,
+            fixed,
+            search,
+            search_p95,
+            best_plan,
+            best,
+        }
+    }
+
+    /// (p95 lag over the loop's, requests against the oracle's) of `f`.
+    fn judge(&self, f: &Figures) -> (i64, f64) {
+        (
+            f.p95_lag as i64 - self.fixed.p95_lag as i64,
+            f.requests_per_job / self.best.requests_per_job,
+        )
+    }
+
+    /// Where warm is over the aim: how far the oracle's quiet window reaches into the jobs, how
+    /// few of the learned jobs stand for that reach, and the oracle held to warm's window.
+    fn gap(&self, ratio: f64, warm_plan: &Plan, learned: &[u64]) -> String {
+        let share = |quiet: u64| {
+            let ended = self.jobs.iter().filter(|d| **d < quiet).count();
+            100.0 * ended as f64 / self.jobs.len() as f64
+        };
+        let below = learned
+            .iter()
+            .filter(|d| **d < self.best_plan.quiet_ms)
+            .count();
+        let held = oracle_from(&self.search, self.search_p95, &[warm_plan.quiet_ms]);
+        let held = self.judge(&run_plan(held, &exact_config(), &self.jobs)).1;
+        format!(
+            "{}: warm {ratio:.3}x the oracle; the oracle's quiet window ends where {:.1} % of the jobs have ended ({below} of the {LEARN} learned), warm's where {:.1} % have; the oracle held to warm's window {held:.3}x",
+            self.family.name(), share(self.best_plan.quiet_ms), share(warm_plan.quiet_ms)
+        )
+    }
+}
+
+/// What the sweep gathers across families for its closing lines.
+struct Sweep {
+    dominated: usize,
+    cold_ratio: f64,
+    warm_over: i64,
+    warm_vs_oracle: f64,
+    warm_vs_fixed: Vec<f64>,
+    over_aim: Vec<String>,
+    /// Warm over its learning samples, and the same search without a margin.
+    worst: Worst,
+    unguarded: Worst,
+    /// Warm after each of `counts` learned jobs.
+    counts: Vec<usize>,
+    by_count: Vec<Worst>,
+}
+
+impl Sweep {
+    fn new() -> Self {
+        let counts: Vec<usize> = [LEARN].into_iter().chain(LEARN_MORE).collect();
+        Sweep {
+            dominated: 0,
+            cold_ratio: 0.0,
+            warm_over: i64::MIN,
+            warm_vs_oracle: 0.0,
+            warm_vs_fixed: Vec::new(),
+            over_aim: Vec::new(),
+            worst: Worst::default(),
+            unguarded: Worst::default(),
+            by_count: counts.iter().map(|_| Worst::default()).collect(),
+            counts,
+        }
+    }
+
+    /// Measures one family and prints its row of the table.
+    fn family(&mut self, family: Family, seed: u64) {
+        let y = Yardsticks::new(family, seed);
         let cold = figures(
-            &jobs
+            &y.jobs
                 .iter()
                 .enumerate()
                 .map(|(i, &d)| run_default(ProviderKind::Luma, Hints::None, d, i as u64))
                 .collect::<Vec<_>>(),
         );
         // The first learning samples go on learning, to show what more jobs buy; the first is
-        // the table's, whose plan's quiet window is printed below too.
+        // the table's.
         let longest = LEARN_MORE[LEARN_MORE.len() - 1];
         let learned_more: Vec<Vec<Plan>> = (0..LEARN_MORE_SAMPLES)
-            .map(|k| learn_until(&family.sample(longest, learn_seed(seed, k)), &counts))
+            .map(|k| learn_until(&family.sample(longest, learn_seed(seed, k)), &self.counts))
             .collect();
-        let warm_on = |k: u64| {
-            let plan = learned_more.get(k as usize).map_or_else(
-                || learn(&family.sample(LEARN, learn_seed(seed, k))),
-                |plans| plans[0],
-            );
-            run_plan(plan, &config(), &jobs)
-        };
-        let learned = family.sample(LEARN, learn_seed(seed, 0));
         let warm_plan = learned_more[0][0];
-        let warm = run_plan(warm_plan, &config(), &jobs);
-        let mut search = family.sample(SEARCH, seed + 3);
-        search.sort_unstable();
-        let search_p95 = loop_figures(&search).p95_lag;
-        let exact_config = PollConfig {
-            jitter: 0.0,
-            ..config()
-        };
-        let best_plan = oracle(&search, search_p95);
-        let best = run_plan(best_plan, &exact_config, &jobs);
-        let ratio = warm.requests_per_job / best.requests_per_job;
+        let warm = run_plan(warm_plan, &config(), &y.jobs);
+        let (warm_over, ratio) = y.judge(&warm);
         if ratio > ORACLE_AIM {
-            let share = |quiet: u64| {
-                100.0 * jobs.iter().filter(|d| **d < quiet).count() as f64 / jobs.len() as f64
-            };
-            let below = learned.iter().filter(|d| **d < best_plan.quiet_ms).count();
-            // The oracle held to warm's quiet window: how much of the gap is where it ends.
-            let held = oracle_from(&search, search_p95, &[warm_plan.quiet_ms]);
-            let held =
-                run_plan(held, &exact_config, &jobs).requests_per_job / best.requests_per_job;
-            over_aim.push(format!(
-                "{}: warm {ratio:.3}x the oracle; the oracle's quiet window ends where {:.1} % of the jobs have ended ({below} of the {LEARN} learned), warm's where {:.1} % have; the oracle held to warm's window {held:.3}x",
-                family.name(), share(best_plan.quiet_ms), share(warm_plan.quiet_ms)
-            ));
+            let learned = family.sample(LEARN, learn_seed(seed, 0));
+            self.over_aim.push(y.gap(ratio, &warm_plan, &learned));
         }
-        let same = same_requests_loop(&jobs, cold.requests_per_job);
-        if same.p95_lag < cold.p95_lag {
-            dominated += 1;
-        }
-        cold_ratio = cold_ratio.max(cold.requests_per_job / fixed.requests_per_job);
-        warm_over = warm_over.max(warm.p95_lag as i64 - fixed.p95_lag as i64);
-        warm_vs_oracle = warm_vs_oracle.max(ratio);
-        warm_vs_fixed.push(warm.requests_per_job / fixed.requests_per_job);
-        let add = |to: &mut Worst, k, w: &Figures| {
-            let over = w.p95_lag as i64 - fixed.p95_lag as i64;
-            to.add(
-                &family.name(),
-                k,
-                over,
-                w.requests_per_job / best.requests_per_job,
-            );
-        };
-        add(&mut worst, 0, &warm);
-        for (k, plans) in learned_more.iter().enumerate() {
-            for (to, plan) in by_count.iter_mut().zip(plans) {
-                add(to, k as u64, &run_plan(*plan, &config(), &jobs));
-            }
-        }
-        for k in 1..learn_samples() {
-            add(&mut worst, k, &warm_on(k));
-        }
-        for k in 0..learn_samples() {
-            let sample = family.sample(LEARN, learn_seed(seed, k));
-            let plan = naive(&sample);
-            add(&mut unguarded, k, &run_plan(plan, &exact_config, &jobs));
-        }
+        let same = same_requests_loop(&y.jobs, cold.requests_per_job);
+        self.dominated += usize::from(same.p95_lag < cold.p95_lag);
+        self.cold_ratio = self
+            .cold_ratio
+            .max(cold.requests_per_job / y.fixed.requests_per_job);
+        self.warm_over = self.warm_over.max(warm_over);
+        self.warm_vs_oracle = self.warm_vs_oracle.max(ratio);
+        self.warm_vs_fixed
+            .push(warm.requests_per_job / y.fixed.requests_per_job);
+        self.samples(&y, seed, &learned_more, &warm);
         println!(
             "{:<22} | {} | {} | {} | {} | {:.1}",
             family.name(),
-            cell(&fixed),
+            cell(&y.fixed),
             cell(&cold),
             cell(&warm),
-            cell(&best),
+            cell(&y.best),
             same.p95_lag as f64 / 1000.0
         );
     }
-    for line in &over_aim {
-        println!("{line}");
-    }
-    warm_vs_fixed.sort_by(f64::total_cmp);
-    let median = warm_vs_fixed[warm_vs_fixed.len() / 2];
-    for (name, w) in [("warm", &worst), ("no margin", &unguarded)] {
-        if let (Some(p95), Some(ratio)) = (&w.p95_over_ms, &w.vs_oracle) {
-            println!(
-                "{name:<9} over {} learning samples of 200 jobs per family: worst p95 over the loop {} ms ({}, sample {}), {} of {} samples over 500 ms; requests vs oracle median {:.3}, worst {:.3} ({}, sample {}), {} samples over 1.15",
-                learn_samples(), p95.0, p95.1, p95.2, w.p95_misses, w.ratios.len(), w.median_vs_oracle(), ratio.0, ratio.1, ratio.2, w.ratio_misses()
+
+    /// Warm and the margin-less search over every learning sample, and warm after more jobs.
+    fn samples(&mut self, y: &Yardsticks, seed: u64, learned_more: &[Vec<Plan>], warm: &Figures) {
+        let name = y.family.name();
+        let add = |to: &mut Worst, k, f: &Figures| {
+            let (over, ratio) = y.judge(f);
+            to.add(&name, k, over, ratio);
+        };
+        add(&mut self.worst, 0, warm);
+        for (k, plans) in learned_more.iter().enumerate() {
+            for (to, plan) in self.by_count.iter_mut().zip(plans) {
+                add(to, k as u64, &run_plan(*plan, &config(), &y.jobs));
+            }
+        }
+        for k in 1..learn_samples() {
+            let plan = learned_more.get(k as usize).map_or_else(
+                || learn(&y.family.sample(LEARN, learn_seed(seed, k))),
+                |plans| plans[0],
+            );
+            add(&mut self.worst, k, &run_plan(plan, &config(), &y.jobs));
+        }
+        for k in 0..learn_samples() {
+            let plan = naive(&y.family.sample(LEARN, learn_seed(seed, k)));
+            add(
+                &mut self.unguarded,
+                k,
+                &run_plan(plan, &exact_config(), &y.jobs),
             );
         }
     }
-    let mut learning = (String::new(), String::new());
-    for (count, w) in counts.iter().zip(&by_count) {
-        if let (Some(p95), Some(ratio)) = (&w.p95_over_ms, &w.vs_oracle) {
-            println!(
-                "warm after {count:>5} jobs, {LEARN_MORE_SAMPLES} learning samples per family (the first is the table's, learning on): requests vs oracle worst {:.3} ({}, sample {}), {} of {} samples over 1.15; worst p95 over the loop {} ms ({}, sample {})",
-                ratio.0, ratio.1, ratio.2, w.ratio_misses(), w.ratios.len(), p95.0, p95.1, p95.2
-            );
-            let sep = if learning.0.is_empty() { "" } else { "," };
-            learning.0 += &format!("{sep}{:.3}", ratio.0);
-            learning.1 += &format!("{sep}{}", p95.0);
+
+    fn print_samples(&self) {
+        for (name, w) in [("warm", &self.worst), ("no margin", &self.unguarded)] {
+            if let (Some(p95), Some(ratio)) = (&w.p95_over_ms, &w.vs_oracle) {
+                println!(
+                    "{name:<9} over {} learning samples of 200 jobs per family: worst p95 over the loop {} ms ({}, sample {}), {} of {} samples over 500 ms; requests vs oracle median {:.3}, worst {:.3} ({}, sample {}), {} samples over 1.15",
+                    learn_samples(), p95.0, p95.1, p95.2, w.p95_misses, w.ratios.len(), w.median_vs_oracle(), ratio.0, ratio.1, ratio.2, w.ratio_misses()
+                );
+            }
         }
     }
-    println!(
-        "poll-learning: jobs={} worst_warm_vs_oracle={} worst_warm_p95_over_fixed_ms={}",
-        counts
-            .iter()
-            .map(|c| c.to_string())
-            .collect::<Vec<_>>()
-            .join(","),
-        learning.0,
-        learning.1
-    );
-    if let (Some(p95), Some(ratio)) = (&worst.p95_over_ms, &worst.vs_oracle) {
+
+    fn print_learning(&self) {
+        let (mut ratios, mut p95s) = (Vec::new(), Vec::new());
+        for (count, w) in self.counts.iter().zip(&self.by_count) {
+            if let (Some(p95), Some(ratio)) = (&w.p95_over_ms, &w.vs_oracle) {
+                println!(
+                    "warm after {count:>5} jobs, {LEARN_MORE_SAMPLES} learning samples per family (the first is the table's, learning on): requests vs oracle worst {:.3} ({}, sample {}), {} of {} samples over 1.15; worst p95 over the loop {} ms ({}, sample {})",
+                    ratio.0, ratio.1, ratio.2, w.ratio_misses(), w.ratios.len(), p95.0, p95.1, p95.2
+                );
+                ratios.push(format!("{:.3}", ratio.0));
+                p95s.push(p95.0.to_string());
+            }
+        }
+        let counts: Vec<String> = self.counts.iter().map(|c| c.to_string()).collect();
         println!(
-            "poll-sweep-samples: learning_samples={} worst_warm_p95_over_fixed_ms={} worst_warm_vs_oracle={:.3}",
-            learn_samples(), p95.0, ratio.0
+            "poll-learning: jobs={} worst_warm_vs_oracle={} worst_warm_p95_over_fixed_ms={}",
+            counts.join(","),
+            ratios.join(","),
+            p95s.join(",")
         );
     }
+
+    fn print_totals(&self) {
+        if let (Some(p95), Some(ratio)) = (&self.worst.p95_over_ms, &self.worst.vs_oracle) {
+            println!(
+                "poll-sweep-samples: learning_samples={} worst_warm_p95_over_fixed_ms={} worst_warm_vs_oracle={:.3}",
+                learn_samples(), p95.0, ratio.0
+            );
+        }
+        let mut warm_vs_fixed = self.warm_vs_fixed.clone();
+        warm_vs_fixed.sort_by(f64::total_cmp);
+        let median = warm_vs_fixed[warm_vs_fixed.len() / 2];
+        println!(
+            "poll-sweep: worst_cold_dominated={} worst_cold_req_ratio={:.3} worst_warm_p95_over_fixed_ms={} worst_warm_vs_oracle={:.3} warm_vs_fixed_median={median:.3}",
+            self.dominated, self.cold_ratio, self.warm_over, self.warm_vs_oracle
+        );
+    }
+}
+
+pub fn sweep() {
+    println!();
+    println!("Out of sample: requests/job and lag p50/p95/p99/max in seconds, 10,000 jobs per family (no hints, luma)");
     println!(
-        "poll-sweep: worst_cold_dominated={dominated} worst_cold_req_ratio={cold_ratio:.3} worst_warm_p95_over_fixed_ms={warm_over} worst_warm_vs_oracle={warm_vs_oracle:.3} warm_vs_fixed_median={median:.3}"
+        "{:<22} | {:^29} | {:^29} | {:^29} | {:^29} | same-req loop p95",
+        "family", "3 s loop", "ours cold", "ours warm (200 jobs)", "oracle"
     );
+    let mut sweep = Sweep::new();
+    for (n, family) in families().into_iter().enumerate() {
+        sweep.family(family, 1000 * n as u64);
+    }
+    for line in &sweep.over_aim {
+        println!("{line}");
+    }
+    sweep.print_samples();
+    sweep.print_learning();
+    sweep.print_totals();
 }
