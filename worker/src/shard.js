@@ -2,6 +2,7 @@
 // and one alarm that asks the upstream about whatever is due. See docs/design.md (the gateway).
 import { g, json, meter, refuse, refusal, upstreamFailure, withUpstream } from "./common.js";
 import { Learning } from "./lengths.js";
+import { confirm, keepUnconfirmed, pollUnconfirmed, resendOf } from "./unconfirmed.js";
 
 const RANK = { queued: 0, dreaming: 1, completed: 2, failed: 2 };
 const TERMINAL = ["completed", "failed"];
@@ -10,16 +11,9 @@ const DAY_MS = 86_400_000;
 const SWEEP_BATCH = 500;
 const IDEMPOTENCY_MS = 2 * DAY_MS; // keys are honoured at least 24 hours
 const READ_GAP_MS = 250; // between two upstream reads of one job
-// A create whose upstream answer was lost waits this long for the upstream's callback to tell
-// its id; then it ends as failed.
-const UNCONFIRMED_MS = 10 * 60_000;
-// Where each protocol's callback names its job.
-// Times a silent create is sent again (each after the same silence), then it waits and fails.
-const RESENDS = 3;
 // After this many jobs in a row seen complete by polls with no callback heard, the upstream's
 // callbacks are taken as silent: jobs follow the learned plan without waiting for them.
 const SILENT_JOBS = 2;
-const CALLBACK_ID = { luma: ["id"], aimlapi: ["id", "generation_id"], apiframe: ["task_id"], gptge: ["id", "task_id"], "luma-agents": ["id"] };
 
 /** Runs `f` over `items`, at most `n` at once. */
 async function pool(items, n, f) {
@@ -187,11 +181,10 @@ export class CallerShard {
       // The upstream may have made it: keep the record, unconfirmed, for its callback to find.
       if (failure.headers.some(([k]) => k === "x-should-retry")) {
         // Silence proves nothing where no callback ever comes (luma-agents): never send it again.
-        const resend = this.config.upstream === "luma-agents" ? null : { kind, request: req, left: RESENDS };
-        await this.keepUnconfirmed({ id, caller, parent, echo, key, hash, resend });
+        const resend = this.config.upstream === "luma-agents" ? null : resendOf(kind, req);
+        await keepUnconfirmed(this, { id, caller, parent, echo, key, hash, resend });
         // Its callback came first: it confirms the record now (the upstream is asked).
-        const job = this.live.get(id);
-        if (heard && job) this.confirm(id, job, heard).catch(() => {});
+        if (heard && this.live.has(id)) confirm(this, id, heard).catch(() => {});
         failure.id = id;
         failure.detail += resend
           ? `; the gateway keeps generation ${id} and confirms it if the upstream calls back`
@@ -203,10 +196,7 @@ export class CallerShard {
     this.early.delete(id);
     const now = Date.now();
     const record = { id, upstream_id: created.id, owner: caller, parent, created_at: new Date(now).toISOString(), request: echo, generation: created };
-    this.exec("INSERT INTO gen (id, owner, created_ms, state, record) VALUES (?, ?, ?, ?, ?)", id, caller, now, created.state, JSON.stringify(record));
-    // An empty shard has no sweep planned: the first row plans it.
-    this.nextSweep ??= now + this.config.retentionDays * DAY_MS + 1;
-    if (key) this.exec("INSERT OR REPLACE INTO idem (key, hash, id, created_ms) VALUES (?, ?, ?, ?)", key, hash, id, now);
+    this.insert(record, now, key, hash);
     if (!TERMINAL.includes(created.state)) {
       const job = { record, created: now, heard: null, due: 0 };
       this.live.set(id, job);
@@ -219,79 +209,13 @@ export class CallerShard {
     return json(201, g.recordLuma(record));
   }
 
-  /**
-   * A create that may have been made upstream: a queued record without an upstream id, which a
-   * retry with the same Idempotency-Key returns (so no second job is made), which the
-   * upstream's callback confirms, and which ends as failed after UNCONFIRMED_MS otherwise.
-   */
-  async keepUnconfirmed({ id, caller, parent, echo, key, hash, resend }) {
-    const now = Date.now();
-    const generation = { id: "", provider: this.config.upstream, state: "queued", raw: null };
-    // A job the upstream made calls back at the latest when it ends: silence for two typical
-    // jobs means it was not made, and the same create (same callback URL) goes out once more.
-    const resend_at = now + this.silence();
-    const record = { id, upstream_id: "", owner: caller, parent, created_at: new Date(now).toISOString(), request: echo, generation, unconfirmed_until: now + UNCONFIRMED_MS, resend, resend_at };
-    this.exec("INSERT INTO gen (id, owner, created_ms, state, record) VALUES (?, ?, ?, ?, ?)", id, caller, now, "queued", JSON.stringify(record));
+  /** A new row, and its Idempotency-Key. */
+  insert(record, now, key, hash) {
+    const { id, owner } = record;
+    this.exec("INSERT INTO gen (id, owner, created_ms, state, record) VALUES (?, ?, ?, ?, ?)", id, owner, now, record.generation.state, JSON.stringify(record));
+    // An empty shard has no sweep planned: the first row plans it.
     this.nextSweep ??= now + this.config.retentionDays * DAY_MS + 1;
     if (key) this.exec("INSERT OR REPLACE INTO idem (key, hash, id, created_ms) VALUES (?, ?, ?, ?)", key, hash, id, now);
-    this.live.set(id, { record, created: now, heard: null, due: resend_at });
-    await this.arm();
-  }
-
-  /** How long a made job can stay silent: it calls back at the latest when it ends. */
-  silence() {
-    return Math.max(10_000, 2 * (this.typical ?? 110_000));
-  }
-
-  /** The create once more, for a record whose create left no trace upstream. */
-  async resend(id, job) {
-    const { kind, request, left } = job.record.resend;
-    const again = left > 1 ? { kind, request, left: left - 1 } : null;
-    job.record = { ...job.record, resend: again, resend_at: Date.now() + this.silence() };
-    this.exec("UPDATE gen SET record = ? WHERE id = ?", JSON.stringify(job.record), id);
-    let created;
-    try {
-      created = await withUpstream(this.env, this.config, 0, (u) => (kind === "extend" ? u.extend(request) : u.generate(request)));
-    } catch (e) {
-      upstreamFailure(e, "create", this.env); // logged; the record waits for a callback, then fails
-      this.plan(job);
-      return;
-    }
-    const still = this.live.get(id);
-    if (!still || still.record.upstream_id) return;
-    still.record = { ...still.record, upstream_id: created.id };
-    for (const k of ["unconfirmed_until", "resend", "resend_at"]) delete still.record[k];
-    this.exec("UPDATE gen SET record = ? WHERE id = ?", JSON.stringify(still.record), id);
-    this.apply(id, still, created);
-    const after = this.live.get(id);
-    if (after) this.plan(after);
-  }
-
-  /** An unconfirmed record learns its upstream id from a callback, checked with the upstream. */
-  async confirm(id, job, body) {
-    let sent;
-    try {
-      sent = JSON.parse(body);
-    } catch {
-      return;
-    }
-    const candidate = (CALLBACK_ID[this.config.upstream] ?? ["id"]).map((k) => sent?.[k]).find((v) => typeof v === "string" && v.length > 0 && v.length < 200);
-    if (!candidate) return;
-    let fresh;
-    try {
-      fresh = await withUpstream(this.env, this.config, 1, (u) => u.get(candidate));
-    } catch {
-      return; // not a job of this account: the body alone is never trusted
-    }
-    const still = this.live.get(id);
-    if (!still || still.record.upstream_id) return;
-    still.record = { ...still.record, upstream_id: candidate };
-    for (const k of ["unconfirmed_until", "resend", "resend_at"]) delete still.record[k];
-    this.exec("UPDATE gen SET record = ? WHERE id = ?", JSON.stringify(still.record), id);
-    this.apply(id, still, fresh);
-    const after = this.live.get(id);
-    if (after) this.plan(after);
-    await this.arm();
   }
 
   /** CALLER_LIMITS: this shard's share of the caller's creates per minute and day, and jobs running. */
@@ -362,7 +286,7 @@ export class CallerShard {
       return row ? json(200, { ok: true }) : json(404, { detail: "Generation not found" });
     }
     if (!job.record.upstream_id) {
-      await this.confirm(id, job, body);
+      await confirm(this, id, body);
       return json(200, { ok: true });
     }
     job.heard = Date.now();
@@ -521,14 +445,8 @@ export class CallerShard {
   }
 
   async poll(id, job, now) {
-    if (!job.record.upstream_id) {
-      // Unconfirmed: nothing to ask the upstream about. After a silence, the create goes once
-      // more; at the end of its wait, it fails.
-      if (job.record.resend && now >= job.record.resend_at) return this.resend(id, job);
-      if (now < (job.record.unconfirmed_until ?? 0)) return void (job.due = job.record.unconfirmed_until);
-      const failure_reason = "The upstream never confirmed the create (its answer was lost and no callback came)";
-      return this.apply(id, job, { ...job.record.generation, state: "failed", failure_reason });
-    }
+    // Unconfirmed: nothing to ask the upstream about.
+    if (!job.record.upstream_id) return pollUnconfirmed(this, id, job, now);
     if (!job.sched) {
       // Planned before the learned model was read: planned again with it, maybe for later.
       this.plan(job);
