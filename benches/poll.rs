@@ -3,6 +3,8 @@
 
 #[path = "poll/family.rs"]
 mod family;
+#[path = "poll/fitted.rs"]
+mod fitted;
 #[path = "poll/oracle.rs"]
 mod oracle;
 #[path = "poll/sim.rs"]
@@ -11,6 +13,8 @@ mod sim;
 mod sweep;
 #[path = "poll/warm.rs"]
 mod warm;
+#[path = "poll/worst.rs"]
+mod worst;
 
 use luma_extend::poll::Rng;
 use luma_extend::ProviderKind;
