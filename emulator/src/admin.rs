@@ -69,6 +69,14 @@ pub fn handle(app: &App, req: &Request) -> Response {
                     .get("reset_after_create")
                     .and_then(Value::as_bool)
                     .unwrap_or(false),
+                create_answer_ms: body
+                    .get("create_answer_ms")
+                    .and_then(Value::as_u64)
+                    .unwrap_or(0),
+                lose_create_answers: body
+                    .get("lose_create_answers")
+                    .and_then(Value::as_bool)
+                    .unwrap_or(false),
             };
             s.fault_rng = Rng::new(body.get("seed").and_then(Value::as_u64).unwrap_or(1));
             ok()

@@ -40,6 +40,10 @@ pub struct Faults {
     pub retry_after_s: u64,
     pub slow_ms: u64,
     pub reset_after_create: bool,
+    /// Every create's answer leaves this long after its job is made (its callbacks do not wait).
+    pub create_answer_ms: u64,
+    /// Every create is carried out and its answer lost, whatever the rates.
+    pub lose_create_answers: bool,
 }
 
 #[derive(Default)]

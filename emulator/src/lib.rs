@@ -201,10 +201,19 @@ async fn respond(app: &App, req: &Request) -> Option<Response> {
     if !created.is_empty() {
         app.count(|c| *c.creates_by_key.entry(key).or_default() += created.len() as u64);
     }
+    let made = !created.is_empty();
     for id in created {
         callbacks::watch(app.clone(), id);
     }
+    let (delay_ms, lose) = {
+        let f = &app.lock().faults;
+        (f.create_answer_ms, f.lose_create_answers)
+    };
+    if made && delay_ms > 0 {
+        tokio::time::sleep(Duration::from_millis(delay_ms)).await;
+    }
     match fault {
+        _ if made && lose => None,
         Some(Fault::Reset) => None,
         Some(Fault::Malformed) => Some(Response::new(
             resp.status,

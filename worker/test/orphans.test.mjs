@@ -44,6 +44,36 @@ for (const upstream of ["aimlapi", "apiframe", "gptge"]) {
   });
 }
 
+test("callbacks that come while a create's answer is on its way move the job on as soon as the answer lands", async () => {
+  await admin("reset", {});
+  await admin("config", { job_ms: 300, callbacks: true });
+  // A long typical job: left to its plan, the gateway would wait on callbacks that already came.
+  const gw = await gateway("aimlapi", { UPSTREAM_TYPICAL_JOB_MS: "60000" });
+  await admin("faults", { create_answer_ms: 1000 });
+  const created = await gw.call("POST", `${V1}/generations/video`, { body: { model: "ray-2", prompt: "a job done before its create answered" } });
+  assert.equal(created.status, 201, JSON.stringify(created.json));
+  assert.equal(created.json.state, "queued", "the answer tells the state when the job was made");
+  const done = await settles(gw, created.json.id, "completed");
+  assert.ok(done.assets.video, "asked at once, since a callback came before the answer");
+  await gw.dispose();
+});
+
+test("a lost create answer whose callbacks all came before it is confirmed at once, not sent again", async () => {
+  await admin("reset", {});
+  await admin("config", { job_ms: 300, callbacks: true });
+  // Two minutes of silence before a resend: the test ends long before.
+  const gw = await gateway("aimlapi", { UPSTREAM_TYPICAL_JOB_MS: "60000" });
+  const prompt = "a lost create whose callbacks came first";
+  await admin("faults", { create_answer_ms: 1000, lose_create_answers: true });
+  const first = await gw.call("POST", `${V1}/generations/video`, { body: { model: "ray-2", prompt } });
+  assert.equal(first.status, 502, JSON.stringify(first.json));
+  await admin("faults", {});
+  const done = await settles(gw, first.json.id, "completed");
+  assert.ok(done.assets.video, "confirmed from the callback heard while the create waited");
+  assert.equal((await madeWith(prompt)).length, 1, "made once");
+  await gw.dispose();
+});
+
 test("a create that left no trace upstream is sent once more after a silence, under the same record", async () => {
   await admin("reset", {});
   await admin("config", { job_ms: 500, callbacks: true });
