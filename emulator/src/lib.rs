@@ -198,10 +198,10 @@ async fn respond(app: &App, req: &Request) -> Option<Response> {
         .get(before..)
         .map(|ids| ids.to_vec())
         .unwrap_or_default();
-    if !created.is_empty() {
+    let made = !created.is_empty();
+    if made {
         app.count(|c| *c.creates_by_key.entry(key).or_default() += created.len() as u64);
     }
-    let made = !created.is_empty();
     for id in created {
         callbacks::watch(app.clone(), id);
     }
